@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import underPressure from '@fastify/under-pressure';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginCallback } from 'fastify';
+import metricsModule, { type IMetricsPluginOptions } from 'fastify-metrics';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Deps } from './deps.js';
+import { registerAuth } from './http/auth.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { keyRoutes } from './http/routes/keys.js';
+import { opsRoutes } from './http/routes/ops.js';
+import { projectRoutes } from './http/routes/projects.js';
+
+// A CommonJS module whose default export arrives wrapped under NodeNext resolution.
+const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
+  .default;
+
+export type AppDeps = Pick<Deps, 'config' | 'logger' | 'keys' | 'projects' | 'probes'>;
+
+/** Builds the HTTP application; never listens, so tests can `inject` into it. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+
+  registerErrorHandler(app);
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  app.addContentTypeParser(['text/csv', 'text/plain', 'application/csv'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  await app.register(helmet, { global: true });
+  await app.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false });
+  await app.register(metricsPlugin, { endpoint: '/metrics', clearRegisterOnInit: true });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Jalon', description: 'Milestone communications for telecom deployments', version: '1' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(opsRoutes(deps.probes));
+
+  // The zod compilers live in this scope only, so plugins at the root keep their own.
+  await app.register(
+    async (v1) => {
+      v1.setValidatorCompiler(validatorCompiler);
+      v1.setSerializerCompiler(serializerCompiler);
+      registerAuth(v1, deps.keys);
+      await v1.register(rateLimit, {
+        hook: 'preHandler',
+        max: config.RATE_LIMIT_PER_MINUTE,
+        timeWindow: 60_000,
+        keyGenerator: (request) => request.caller?.keyId ?? request.ip,
+        errorResponseBuilder: (request, context) => ({
+          statusCode: 429,
+          code: 'FST_ERR_RATE_LIMIT_EXCEEDED',
+          message: `Rate limit of ${context.max} requests per minute reached for this key; retry in ${context.after}`,
+          requestId: request.id,
+        }),
+      });
+      await v1.register(projectRoutes(deps.projects));
+      await v1.register(keyRoutes(deps.keys));
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

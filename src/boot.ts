@@ -1,0 +1,104 @@
+import { type Config, ConfigError, loadConfig } from './config.js';
+import { createDeps, type Deps } from './deps.js';
+
+/**
+ * What the entry points share: configuration that fails in one line, a Redis check that says
+ * how to start one, the first admin key, and a shutdown that cannot hang.
+ */
+
+export function fail(message: string): never {
+  process.stderr.write(`jalon: ${message}\n`);
+  process.exit(1);
+}
+
+export function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+}
+
+export function requireSharedDatabase(config: Config, what: string): void {
+  if (config.embedded) {
+    fail(
+      `${what} needs DATABASE_URL: the embedded database admits one process only. ` +
+        'Use `npm start` to run the API and the workers together, or set DATABASE_URL to a PostgreSQL server.',
+    );
+  }
+}
+
+export async function depsOrExit(config: Config): Promise<Deps> {
+  try {
+    return await createDeps(config);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/ECONNREFUSED|ENOTFOUND|password authentication|does not exist/.test(message) && config.DATABASE_URL) {
+      const where = new URL(config.DATABASE_URL);
+      fail(`cannot reach PostgreSQL at ${where.host}${where.pathname}: ${message}`);
+    }
+    fail(message);
+  }
+}
+
+/** True when Redis answers; otherwise prints one line with the URL and how to start one. */
+export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
+  try {
+    await Promise.race([
+      deps.redis.connect().then(() => deps.redis.ping()),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3_000).unref()),
+    ]);
+    return true;
+  } catch {
+    const line =
+      `Redis is not reachable at ${deps.config.REDIS_URL}: start one with ` +
+      '`redis-server --daemonize yes` (or `docker compose up -d redis`), or set REDIS_URL.';
+    if (fatal) {
+      await deps.close().catch(() => {});
+      fail(line);
+    }
+    deps.logger.warn(line);
+    return false;
+  }
+}
+
+export async function announceBootstrapKey(deps: Deps): Promise<void> {
+  const key = await deps.keys.ensureBootstrapKey(deps.config.BOOTSTRAP_ADMIN_KEY);
+  if (!key) return;
+  // Printed straight to the terminal, once, and never through the logger.
+  process.stdout.write(
+    [
+      '',
+      '  No API key existed, so an admin key was created. It is shown this once:',
+      '',
+      `    ${key}`,
+      '',
+      '  Keep it somewhere safe; create narrower keys with POST /v1/keys or `npm run keys -- create`.',
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM; a second signal or the timeout forces the exit. */
+export function onShutdown(deps: Deps, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    deps.logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      deps.logger.error('shutdown took too long, exiting');
+      process.exit(1);
+    }, deps.config.SHUTDOWN_TIMEOUT_MS).unref();
+    stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        deps.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

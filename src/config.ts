@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/**
+ * The environment of the service, parsed once. This is the only module that reads
+ * `process.env`; everything else receives a `Config`.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(min, `expected at least ${min}`)
+    .max(max, `expected at most ${max}`);
+
+const envSchema = z
+  .object({
+    PORT: int(0, 65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    DATA_DIR: z.string().min(1).default('./data'),
+    REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:{}_-]+$/, 'letters, digits, ":", "{", "}", "_" or "-"')
+      .default('{jalon}'),
+    EMAIL_TRANSPORT: z.enum(['smtp', 'outbox'], { error: 'expected smtp or outbox' }).default('outbox'),
+    OUTBOX_DIR: z.string().min(1).default('./outbox'),
+    SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+    EMAIL_FROM: z.string().min(3).default('Jalon <jalon@localhost>'),
+    SMS_TRANSPORT: z.enum(['twilio', 'outbox'], { error: 'expected twilio or outbox' }).default('outbox'),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'expected AC followed by 32 hex digits')
+      .optional(),
+    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+    TWILIO_FROM: z
+      .string()
+      .regex(/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'expected an alphanumeric sender of 1 to 11 characters')
+      .optional(),
+    TWILIO_API_BASE_URL: url(['http:', 'https:']).optional(),
+    PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(2 * 1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+    BOOTSTRAP_ADMIN_KEY: z
+      .string()
+      .regex(/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/, 'expected a key of the form jln_XXXXXXXX_…')
+      .optional(),
+    TEMPLATES_DIR: z.string().min(1).default('./templates'),
+    TEMPLATES_WATCH: bool.default(false),
+    SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EMAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_TRANSPORT=smtp' });
+    }
+    if (env.SMS_TRANSPORT === 'twilio') {
+      for (const name of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when SMS_TRANSPORT=twilio' });
+      }
+    }
+  });
+
+export type Config = z.output<typeof envSchema> & { embedded: boolean };
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment; the first problem becomes one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path.join('.') || 'environment';
+    const shown =
+      issue && typeof present[name] === 'string' && !/TOKEN|KEY|URL/.test(name) ? ` (got "${present[name]}")` : '';
+    throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid'}${shown}`);
+  }
+  return { ...result.data, embedded: result.data.DATABASE_URL === undefined };
+}

@@ -1,0 +1,141 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * One schema for PostgreSQL and embedded PGlite. Projects are stored as rows (not one JSON
+ * document) because statistics and reminders query contacts, sites and milestones directly.
+ */
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+};
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    hash: text('hash').notNull(),
+    role: text('role', { enum: ['admin', 'integration', 'rac', 'manager'] }).notNull(),
+    agency: text('agency').notNull(),
+    racId: text('rac_id'),
+    createdAt: timestamps.createdAt,
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_idx').on(t.hash), uniqueIndex('api_keys_prefix_idx').on(t.prefix)],
+);
+
+export const projects = pgTable(
+  'projects',
+  {
+    ref: text('ref').primaryKey(),
+    orderNumber: text('order_number').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    label: text('label').notNull(),
+    agency: text('agency').notNull(),
+    receivedAt: date('received_at', { mode: 'string' }).notNull(),
+    racId: text('rac_id').notNull(),
+    racFirstName: text('rac_first_name').notNull(),
+    racLastName: text('rac_last_name').notNull(),
+    racEmail: text('rac_email').notNull(),
+    racPhone: text('rac_phone'),
+    clientCompany: text('client_company').notNull(),
+    offers: jsonb('offers').$type<{ code: string; label: string; profile?: string }[]>().notNull(),
+    // Hash of the normalised order: an identical replay is recognised without a diff.
+    contentHash: text('content_hash').notNull(),
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [index('projects_agency_idx').on(t.agency), index('projects_rac_idx').on(t.racId)],
+);
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    projectRef: text('project_ref')
+      .notNull()
+      .references(() => projects.ref, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    position: integer('position').notNull(),
+    civility: text('civility'),
+    firstName: text('first_name'),
+    lastName: text('last_name').notNull(),
+    email: text('email'),
+    mobile: text('mobile'),
+    role: text('role').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectRef, t.id] })],
+);
+
+export const sites = pgTable(
+  'sites',
+  {
+    projectRef: text('project_ref')
+      .notNull()
+      .references(() => projects.ref, { onDelete: 'cascade' }),
+    ref: text('ref').notNull(),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    address: text('address').notNull(),
+    postalCode: text('postal_code').notNull(),
+    city: text('city').notNull(),
+    role: text('role').notNull(),
+    contactId: text('contact_id'),
+    access: jsonb('access').$type<{ current?: string; target?: string }>(),
+  },
+  (t) => [primaryKey({ columns: [t.projectRef, t.ref] })],
+);
+
+export const milestones = pgTable(
+  'milestones',
+  {
+    projectRef: text('project_ref')
+      .notNull()
+      .references(() => projects.ref, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    planned: date('planned', { mode: 'string' }),
+    actual: date('actual', { mode: 'string' }),
+  },
+  (t) => [primaryKey({ columns: [t.projectRef, t.code] })],
+);
+
+/** RAC signature profiles, stored once per RAC and reused by every message they sign. */
+export const racProfiles = pgTable('rac_profiles', {
+  id: text('id').primaryKey(),
+  displayName: text('display_name').notNull(),
+  title: text('title'),
+  phone: text('phone'),
+  email: text('email'),
+  photoUrl: text('photo_url'),
+  ...timestamps,
+});
+
+/** The contact history of a project: every action, in order, with who did it. */
+export const historyEvents = pgTable(
+  'history_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    projectRef: text('project_ref').notNull(),
+    type: text('type').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .default(sql`now()`),
+    actor: text('actor'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('history_project_idx').on(t.projectRef, t.id)],
+);

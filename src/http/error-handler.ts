@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type FieldIssue } from '../errors.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown; requestId: string };
+}
+
+// Fastify's own client errors, renamed into this API's vocabulary.
+const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'body_too_large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_input', message: 'body: a JSON body is required' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json' },
+  FST_ERR_RATE_LIMIT_EXCEEDED: { code: 'rate_limited' },
+};
+
+function validationDetails(error: FastifyError): FieldIssue[] {
+  const context = (error as { validationContext?: string }).validationContext ?? 'body';
+  return (error.validation ?? []).map((issue) => {
+    const raw = issue as unknown as {
+      instancePath?: string;
+      params?: { issue?: { path?: PropertyKey[] } };
+      message?: string;
+    };
+    const path =
+      raw.params?.issue?.path?.map(String).join('.') ?? raw.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
+    return { path: path ? `${context}.${path}` : context, message: raw.message ?? 'invalid' };
+  });
+}
+
+/** The one place where errors become responses. 5xx never leak internals. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const requestId = String(request.id);
+    const send = (status: number, body: Omit<ErrorBody['error'], 'requestId'>) =>
+      reply.status(status).send({ error: { ...body, requestId } } satisfies ErrorBody);
+
+    if (error instanceof AppError) {
+      if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.headers) void reply.headers(error.headers);
+      return send(error.statusCode, {
+        code: error.code,
+        message: error.statusCode >= 500 ? 'Internal error' : error.message,
+        ...(error.details && error.statusCode < 500 ? { details: error.details } : {}),
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
+      const details = validationDetails(error);
+      const first = details[0];
+      const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+      return send(400, {
+        code: 'invalid_input',
+        message: first ? `${first.path}: ${first.message}${more}` : 'invalid input',
+        details,
+      });
+    }
+    const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+    const status = error.statusCode ?? 500;
+    if (status < 500) {
+      return send(status, { code: known?.code ?? 'bad_request', message: known?.message ?? error.message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return send(status, {
+      code: 'internal',
+      message: `Internal error; quote request id ${requestId} when reporting it`,
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'not_found',
+        message: `No route ${request.method} ${request.url.split('?')[0]}`,
+        requestId: String(request.id),
+      },
+    }),
+  );
+}

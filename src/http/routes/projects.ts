@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { invalid } from '../../errors.js';
+import { ref } from '../../projects/fields.js';
+import { parseSitesCsv, SITE_CSV_COLUMNS } from '../../projects/csv.js';
+import { milestonesPatchSchema, projectInputSchema } from '../../projects/schema.js';
+import type { Projects } from '../../projects/service.js';
+import { callerOf } from '../auth.js';
+
+const params = z.object({ ref });
+const tags = ['projects'];
+
+export function projectRoutes(projects: Projects): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.put(
+      '/projects/:ref',
+      {
+        schema: {
+          tags,
+          summary: 'Create or replace an order (idempotent: an identical replay changes nothing)',
+          params,
+          body: projectInputSchema,
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request, ['integration', 'admin']);
+        const { created, project } = await projects.put(request.params.ref, request.body, caller);
+        return reply.status(created ? 201 : 200).send(project);
+      },
+    );
+
+    app.get('/projects/:ref', { schema: { tags, summary: 'The order as stored', params } }, async (request) =>
+      projects.get(request.params.ref, callerOf(request)),
+    );
+
+    app.patch(
+      '/projects/:ref/milestones',
+      {
+        schema: {
+          tags,
+          summary: 'Set planned/actual milestone dates (null clears a date)',
+          params,
+          body: milestonesPatchSchema,
+        },
+      },
+      async (request) =>
+        projects.patchMilestones(request.params.ref, request.body, callerOf(request, ['integration', 'rac', 'admin'])),
+    );
+
+    app.post(
+      '/projects/:ref/sites/import',
+      {
+        schema: {
+          tags,
+          summary: 'Replace the site list from a CSV export',
+          description: `Send the file as text/csv (";" or ",", UTF-8 with or without BOM). Columns (any case or accents): ${Object.entries(
+            SITE_CSV_COLUMNS,
+          )
+            .map(([column, aliases]) => `${column} (${aliases.join(', ')})`)
+            .join('; ')}. Required: ref, name, address, postalCode, city. A bad line rejects the whole file.`,
+          params,
+          body: z.string().describe('the CSV file'),
+        },
+      },
+      async (request) => {
+        const caller = callerOf(request, ['integration', 'rac', 'admin']);
+        const current = await projects.get(request.params.ref, caller);
+        const parsed = parseSitesCsv(request.body, new Set(current.contacts.map((c) => c.id)));
+        if (!parsed.ok) {
+          const error = invalid(
+            parsed.issues.map((issue) => ({
+              path: `line ${issue.line}.${issue.path}`,
+              message: issue.message,
+              line: issue.line,
+            })),
+            'invalid_csv',
+          );
+          throw error;
+        }
+        const project = await projects.replaceSiteList(request.params.ref, parsed.sites, caller);
+        return { imported: parsed.sites.length, ignoredColumns: parsed.ignoredColumns, project };
+      },
+    );
+  };
+}

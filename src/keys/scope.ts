@@ -1,0 +1,29 @@
+import { AppError } from '../errors.js';
+import type { Caller, Role } from './service.js';
+
+/** What a key may see: its agency (or all for `*`) and, for a RAC key, its own projects. */
+export function canSeeProject(caller: Caller, project: { agency: string; rac: { id: string } }): boolean {
+  if (caller.agency !== '*' && caller.agency !== project.agency) return false;
+  if (caller.role === 'rac' && caller.racId !== project.rac.id) return false;
+  return true;
+}
+
+export function assertProjectScope(caller: Caller, project: { agency: string; rac: { id: string } }): void {
+  if (!canSeeProject(caller, project)) {
+    const why =
+      caller.role === 'rac'
+        ? `this key acts for RAC ${caller.racId ?? '?'} in agency ${caller.agency}`
+        : `this key is limited to agency ${caller.agency}`;
+    throw new AppError('forbidden', 403, `Project outside this key's scope: ${why}`);
+  }
+}
+
+export function assertRole(caller: Caller, roles: readonly Role[]): void {
+  if (!roles.includes(caller.role)) {
+    throw new AppError(
+      'forbidden',
+      403,
+      `This operation needs one of the roles ${roles.join(', ')}; this key is ${caller.role}`,
+    );
+  }
+}

@@ -1,0 +1,150 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { apiKeys } from '../db/schema.js';
+import { AppError, notFound } from '../errors.js';
+
+export const ROLES = ['admin', 'integration', 'rac', 'manager'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: what the auth layer attaches to a request. Never holds the secret. */
+export interface Caller {
+  keyId: string;
+  name: string;
+  role: Role;
+  agency: string;
+  racId: string | null;
+}
+
+export const keyInputSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters'),
+    role: z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` }),
+    agency: z.string().regex(/^(\*|[A-Z0-9]{2,10})$/, 'an agency code in capitals, or * for national scope'),
+    racId: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a RAC id')
+      .optional(),
+  })
+  .superRefine((input, ctx) => {
+    if (input.role === 'rac' && !input.racId) {
+      ctx.addIssue({ code: 'custom', path: ['racId'], message: 'required for the rac role: the RAC this key acts as' });
+    }
+    if (input.role !== 'rac' && input.racId) {
+      ctx.addIssue({ code: 'custom', path: ['racId'], message: 'only a rac key is bound to a RAC' });
+    }
+  });
+export type KeyInput = z.output<typeof keyInputSchema>;
+
+export interface KeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  role: Role;
+  agency: string;
+  racId: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+function randomToken(length: number): string {
+  // 248 = 4 × 62: rejecting bytes above it keeps every character equally likely.
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
+    }
+  }
+  return out;
+}
+
+export const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+/** The visible part of a key (`jln_XXXXXXXX`), enough to recognise it in a list. */
+export const keyPrefix = (key: string) => key.slice(0, 12);
+
+function toView(row: typeof apiKeys.$inferSelect): KeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    agency: row.agency,
+    racId: row.racId,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export function createKeys({ db }: { db: Db }) {
+  async function insert(input: KeyInput, key: string): Promise<{ key: string; apiKey: KeyView }> {
+    const [row] = await db
+      .insert(apiKeys)
+      .values({
+        id: randomUUID(),
+        name: input.name,
+        prefix: keyPrefix(key),
+        hash: hashKey(key),
+        role: input.role,
+        agency: input.agency,
+        racId: input.racId ?? null,
+      })
+      .returning();
+    if (!row) throw new AppError('internal', 500, 'key not stored');
+    return { key, apiKey: toView(row) };
+  }
+
+  return {
+    /** Creates a key; the secret is returned here and never again. */
+    create: (input: KeyInput) => insert(input, `jln_${randomToken(8)}_${randomToken(40)}`),
+
+    list: async (): Promise<KeyView[]> =>
+      (await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))).map(toView),
+
+    /** Revokes by id or by visible prefix. */
+    revoke: async (idOrPrefix: string): Promise<KeyView> => {
+      const match = idOrPrefix.startsWith('jln_') ? eq(apiKeys.prefix, idOrPrefix) : eq(apiKeys.id, idOrPrefix);
+      const [existing] = await db.select().from(apiKeys).where(match);
+      if (!existing) throw notFound(`API key ${idOrPrefix}`);
+      if (existing.revokedAt) return toView(existing);
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(eq(apiKeys.id, existing.id))
+        .returning();
+      return toView(row ?? existing);
+    },
+
+    /** Returns the caller for a valid, unrevoked key, or undefined. */
+    authenticate: async (key: string): Promise<Caller | undefined> => {
+      if (!/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/.test(key)) return undefined;
+      const [row] = await db
+        .select()
+        .from(apiKeys)
+        .where(and(eq(apiKeys.hash, hashKey(key)), isNull(apiKeys.revokedAt)));
+      if (!row) return undefined;
+      return { keyId: row.id, name: row.name, role: row.role, agency: row.agency, racId: row.racId };
+    },
+
+    touch: async (keyId: string) => {
+      await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, keyId));
+    },
+
+    /**
+     * On a first start there is no key to create keys with. Store the configured bootstrap
+     * key, or make one, so exactly one admin key exists; returns it only when it was generated.
+     */
+    ensureBootstrapKey: async (configured?: string): Promise<string | undefined> => {
+      const [{ count } = { count: 0 }] = await db.select({ count: sql<number>`count(*)::int` }).from(apiKeys);
+      if (count > 0) return undefined;
+      const input: KeyInput = { name: 'bootstrap admin', role: 'admin', agency: '*' };
+      const { key } = await insert(input, configured ?? `jln_${randomToken(8)}_${randomToken(40)}`);
+      return configured ? undefined : key;
+    },
+  };
+}
+
+export type Keys = ReturnType<typeof createKeys>;

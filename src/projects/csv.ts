@@ -1,0 +1,154 @@
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { formatPath } from '../errors.js';
+import { postalCode, ref, text } from './fields.js';
+import { findSiteIssues, type Site } from './schema.js';
+
+/**
+ * Site lists come from spreadsheet exports: `;` (French Excel) or `,`, often with a UTF-8 BOM,
+ * quoted cells containing newlines, and headers in French or English. Columns are matched
+ * without regard to case, accents, spaces or punctuation.
+ */
+
+const COLUMN_ALIASES: Record<string, string[]> = {
+  ref: ['ref', 'reference', 'refsite', 'siteref', 'codesite', 'referencesite'],
+  name: ['name', 'nom', 'nomsite', 'sitename', 'libelle', 'site'],
+  address: ['address', 'adresse', 'street', 'rue'],
+  postalCode: ['postalcode', 'codepostal', 'cp', 'zip', 'zipcode'],
+  city: ['city', 'ville', 'commune'],
+  role: ['role', 'type', 'typesite'],
+  contactId: ['contactid', 'contact', 'idcontact'],
+  accessCurrent: ['accesscurrent', 'currentaccess', 'accesactuel', 'accesexistant', 'acces'],
+  accessTarget: ['accesstarget', 'targetaccess', 'accescible', 'accesfutur'],
+};
+const REQUIRED = ['ref', 'name', 'address', 'postalCode', 'city'];
+
+export const SITE_CSV_COLUMNS = COLUMN_ALIASES;
+
+const ROLE_WORDS: Record<string, 'main' | 'remote'> = {
+  main: 'main',
+  principal: 'main',
+  siege: 'main',
+  remote: 'remote',
+  distant: 'remote',
+  secondaire: 'remote',
+  agence: 'remote',
+};
+
+const normaliseHeader = (header: string) =>
+  header
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+
+const normaliseWord = (value: string) => normaliseHeader(value);
+
+const rowSchema = z.strictObject({
+  ref,
+  name: text(120),
+  address: text(200),
+  postalCode,
+  city: text(100),
+  role: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return 'remote' as const;
+      const role = ROLE_WORDS[normaliseWord(value)];
+      if (!role) {
+        ctx.addIssue({ code: 'custom', message: 'expected main/principal or remote/distant' });
+        return z.NEVER;
+      }
+      return role;
+    }),
+  contactId: ref.optional(),
+  accessCurrent: text(60).optional(),
+  accessTarget: text(60).optional(),
+});
+
+export interface CsvIssue {
+  line: number;
+  path: string;
+  message: string;
+}
+
+export type CsvResult = { ok: true; sites: Site[]; ignoredColumns: string[] } | { ok: false; issues: CsvIssue[] };
+
+function detectDelimiter(content: string): ';' | ',' {
+  const firstLine = content.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  return (firstLine.match(/;/g)?.length ?? 0) >= (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
+}
+
+export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>): CsvResult {
+  let records: { record: string[]; info: { lines: number; raw?: string } }[];
+  try {
+    records = parse(content, {
+      bom: true,
+      delimiter: detectDelimiter(content),
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    const e = error as { lines?: number; message: string };
+    return { ok: false, issues: [{ line: e.lines ?? 1, path: 'csv', message: e.message }] };
+  }
+  const [header, ...rows] = records;
+  if (!header)
+    return { ok: false, issues: [{ line: 1, path: 'csv', message: 'the file is empty: expected a header line' }] };
+
+  const columns = header.record.map((name) => {
+    const key = normaliseHeader(name);
+    return Object.entries(COLUMN_ALIASES).find(([, aliases]) => aliases.includes(key))?.[0];
+  });
+  const ignoredColumns = header.record.filter((_, i) => columns[i] === undefined);
+  const missing = REQUIRED.filter((column) => !columns.includes(column));
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      issues: missing.map((column) => ({
+        line: 1,
+        path: column,
+        message: `missing column "${column}" (accepted headers: ${COLUMN_ALIASES[column]?.join(', ')})`,
+      })),
+    };
+  }
+
+  const issues: CsvIssue[] = [];
+  const sites: Site[] = [];
+  const lines: number[] = [];
+  for (const { record, info } of rows) {
+    // info.lines is where the record ends; a quoted newline makes it span several lines.
+    const line = info.lines - ((info.raw ?? '').replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
+    if (record.length !== header.record.length) {
+      issues.push({ line, path: 'csv', message: `expected ${header.record.length} cells, found ${record.length}` });
+      continue;
+    }
+    const raw: Record<string, string> = {};
+    columns.forEach((column, i) => {
+      const cell = record[i]?.trim();
+      if (column && cell) raw[column] = cell;
+    });
+    const parsed = rowSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        issues.push({ line, path: formatPath(issue.path), message: issue.message });
+      continue;
+    }
+    const { accessCurrent, accessTarget, ...site } = parsed.data;
+    const access = accessCurrent || accessTarget ? { current: accessCurrent, target: accessTarget } : undefined;
+    sites.push({ ...site, ...(access ? { access: JSON.parse(JSON.stringify(access)) } : {}) });
+    lines.push(line);
+  }
+  if (rows.length === 0) issues.push({ line: 2, path: 'csv', message: 'no site lines after the header' });
+
+  // Cross-line rules (duplicate refs, unknown contacts) are the order's own checks.
+  for (const issue of findSiteIssues(sites, contactIds)) {
+    issues.push({ line: lines[issue.index] ?? 0, path: issue.field, message: issue.message });
+  }
+
+  if (issues.length > 0) return { ok: false, issues: issues.sort((a, b) => a.line - b.line) };
+  return { ok: true, sites, ignoredColumns };
+}

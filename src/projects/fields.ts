@@ -1,0 +1,100 @@
+import { DateTime } from 'luxon';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { z } from 'zod';
+
+/**
+ * Field validators shared by the project schema and the CSV importer. Each one normalises
+ * what order tools and people actually send (spaces, dots, "+33 (0)6…", "0033…") into one
+ * stored form, and fails with a message a person can act on.
+ */
+
+const ZERO_IN_PARENS = /\(\s*0\s*\)/g;
+
+/** Parses a French-style or international phone number to E.164, or returns undefined. */
+export function toE164(raw: string): { e164: string; mobile: boolean } | undefined {
+  const cleaned = raw.replace(ZERO_IN_PARENS, '').trim();
+  if (!/^[+\d][\d\s.\-/()]*$/.test(cleaned)) return undefined;
+  const parsed = parsePhoneNumberFromString(cleaned, 'FR');
+  if (!parsed?.isValid()) return undefined;
+  // French mobiles are the 06 and 07 ranges; abroad, any valid number is given the benefit of the doubt.
+  const mobile = parsed.country === 'FR' ? /^[67]/.test(parsed.nationalNumber) : true;
+  return { e164: parsed.number, mobile };
+}
+
+export const phone = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const result = toE164(value);
+    if (!result) {
+      ctx.addIssue({ code: 'custom', message: 'not a valid phone number (e.g. 06 39 98 12 34 or +33639981234)' });
+      return z.NEVER;
+    }
+    return result.e164;
+  });
+
+export const mobile = z
+  .string()
+  .max(40)
+  .transform((value, ctx) => {
+    const result = toE164(value);
+    if (!result) {
+      ctx.addIssue({ code: 'custom', message: 'not a valid phone number (e.g. 06 39 98 12 34 or +33639981234)' });
+      return z.NEVER;
+    }
+    if (!result.mobile) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'not a mobile number: SMS reminders need a mobile (06, 07 or foreign mobile)',
+      });
+      return z.NEVER;
+    }
+    return result.e164;
+  });
+
+export const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'not a valid email address' }))
+  .transform((value) => value.toLowerCase());
+
+export const postalCode = z
+  .string()
+  .trim()
+  .regex(/^\d{5}$/, 'a French postal code has five digits (e.g. 13001)');
+
+/** A calendar date written YYYY-MM-DD that exists (no 2026-02-30). */
+export const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((value) => DateTime.fromISO(value, { zone: 'Europe/Paris' }).isValid, 'not a real calendar date');
+
+export const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+
+export const ref = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-", 1 to 64 characters');
+
+const CIVILITIES: Record<string, 'M.' | 'Mme'> = {
+  'm.': 'M.',
+  m: 'M.',
+  mr: 'M.',
+  'mr.': 'M.',
+  monsieur: 'M.',
+  mme: 'Mme',
+  'mme.': 'Mme',
+  madame: 'Mme',
+  mrs: 'Mme',
+  ms: 'Mme',
+};
+
+export const civility = z.string().transform((value, ctx) => {
+  const normalised = CIVILITIES[value.trim().toLowerCase()];
+  if (!normalised) {
+    ctx.addIssue({ code: 'custom', message: 'expected "M." or "Mme" (or Monsieur / Madame)' });
+    return z.NEVER;
+  }
+  return normalised;
+});

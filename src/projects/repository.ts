@@ -1,0 +1,150 @@
+import { asc, eq } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { contacts, milestones, projects, sites } from '../db/schema.js';
+import type { Contact, MilestoneCode, Milestones, Project, ProjectInput, Site } from './schema.js';
+
+/** Row mapping between the API shape of a project and its tables. Omitted stays omitted. */
+
+const CHUNK = 500;
+
+function defined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+export async function loadProject(db: DbOrTx, ref: string, lock = false): Promise<Project | undefined> {
+  const query = db.select().from(projects).where(eq(projects.ref, ref));
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) return undefined;
+  // Sequential on purpose: inside a transaction the queries share one connection.
+  const contactRows = await db
+    .select()
+    .from(contacts)
+    .where(eq(contacts.projectRef, ref))
+    .orderBy(asc(contacts.position));
+  const siteRows = await db.select().from(sites).where(eq(sites.projectRef, ref)).orderBy(asc(sites.position));
+  const milestoneRows = await db
+    .select()
+    .from(milestones)
+    .where(eq(milestones.projectRef, ref))
+    .orderBy(asc(milestones.code));
+  const milestoneMap: Milestones = {};
+  for (const m of milestoneRows) {
+    milestoneMap[m.code as MilestoneCode] = defined({ planned: m.planned ?? undefined, actual: m.actual ?? undefined });
+  }
+  return {
+    ref: row.ref,
+    orderNumber: row.orderNumber,
+    trackingNumber: row.trackingNumber,
+    label: row.label,
+    agency: row.agency,
+    receivedAt: row.receivedAt,
+    offers: row.offers.map((offer) => defined({ ...offer })),
+    rac: defined({
+      id: row.racId,
+      firstName: row.racFirstName,
+      lastName: row.racLastName,
+      email: row.racEmail,
+      phone: row.racPhone ?? undefined,
+    }),
+    client: { company: row.clientCompany },
+    contacts: contactRows.map((c): Contact =>
+      defined({
+        id: c.id,
+        civility: (c.civility ?? undefined) as Contact['civility'],
+        firstName: c.firstName ?? undefined,
+        lastName: c.lastName,
+        email: c.email ?? undefined,
+        mobile: c.mobile ?? undefined,
+        role: c.role as Contact['role'],
+      }),
+    ),
+    sites: siteRows.map(toSite),
+    milestones: milestoneMap,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+function toSite(s: typeof sites.$inferSelect): Site {
+  return defined({
+    ref: s.ref,
+    name: s.name,
+    address: s.address,
+    postalCode: s.postalCode,
+    city: s.city,
+    role: s.role as Site['role'],
+    contactId: s.contactId ?? undefined,
+    access: s.access ?? undefined,
+  });
+}
+
+export function projectColumns(input: ProjectInput, contentHash: string) {
+  return {
+    orderNumber: input.orderNumber,
+    trackingNumber: input.trackingNumber,
+    label: input.label,
+    agency: input.agency,
+    receivedAt: input.receivedAt,
+    racId: input.rac.id,
+    racFirstName: input.rac.firstName,
+    racLastName: input.rac.lastName,
+    racEmail: input.rac.email,
+    racPhone: input.rac.phone ?? null,
+    clientCompany: input.client.company,
+    offers: input.offers,
+    contentHash,
+  };
+}
+
+export async function replaceContacts(db: DbOrTx, ref: string, list: readonly Contact[]): Promise<void> {
+  await db.delete(contacts).where(eq(contacts.projectRef, ref));
+  for (let i = 0; i < list.length; i += CHUNK) {
+    await db.insert(contacts).values(
+      list.slice(i, i + CHUNK).map((c, j) => ({
+        projectRef: ref,
+        id: c.id,
+        position: i + j,
+        civility: c.civility ?? null,
+        firstName: c.firstName ?? null,
+        lastName: c.lastName,
+        email: c.email ?? null,
+        mobile: c.mobile ?? null,
+        role: c.role,
+      })),
+    );
+  }
+}
+
+export async function replaceSites(db: DbOrTx, ref: string, list: readonly Site[]): Promise<void> {
+  await db.delete(sites).where(eq(sites.projectRef, ref));
+  for (let i = 0; i < list.length; i += CHUNK) {
+    await db.insert(sites).values(
+      list.slice(i, i + CHUNK).map((s, j) => ({
+        projectRef: ref,
+        ref: s.ref,
+        position: i + j,
+        name: s.name,
+        address: s.address,
+        postalCode: s.postalCode,
+        city: s.city,
+        role: s.role,
+        contactId: s.contactId ?? null,
+        access: s.access ?? null,
+      })),
+    );
+  }
+}
+
+export async function replaceMilestones(db: DbOrTx, ref: string, map: Milestones): Promise<void> {
+  await db.delete(milestones).where(eq(milestones.projectRef, ref));
+  const rows = Object.entries(map)
+    .filter(([, dates]) => dates && (dates.planned || dates.actual))
+    .map(([code, dates]) => ({
+      projectRef: ref,
+      code,
+      planned: dates?.planned ?? null,
+      actual: dates?.actual ?? null,
+    }));
+  if (rows.length > 0) await db.insert(milestones).values(rows);
+}

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { projects } from '../db/schema.js';
+import { notFound } from '../errors.js';
+import { type Actor, recordEvent } from '../history/record.js';
+import type { Caller } from '../keys/service.js';
+import { assertProjectScope } from '../keys/scope.js';
+import { loadProject, projectColumns, replaceContacts, replaceMilestones, replaceSites } from './repository.js';
+import type { MilestoneCode, Milestones, MilestonesPatch, Project, ProjectInput, Site } from './schema.js';
+
+/** JSON with sorted keys, so that the same order always hashes the same. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const hashOf = (value: unknown) => createHash('sha256').update(stableJson(value)).digest('hex');
+
+const SECTIONS = [
+  'orderNumber',
+  'trackingNumber',
+  'label',
+  'agency',
+  'receivedAt',
+  'offers',
+  'rac',
+  'client',
+  'contacts',
+  'sites',
+  'milestones',
+] as const;
+
+function changedSections(before: Project, after: ProjectInput): string[] {
+  return SECTIONS.filter((key) => stableJson(before[key]) !== stableJson(after[key]));
+}
+
+const actorOf = (caller: Caller): Actor => ({ name: caller.name });
+
+export function createProjects({ db }: { db: Db }) {
+  async function get(ref: string, caller: Caller): Promise<Project> {
+    const project = await loadProject(db, ref);
+    if (!project) throw notFound(`Project ${ref}`);
+    assertProjectScope(caller, project);
+    return project;
+  }
+
+  /** Create or replace an order; an identical replay writes nothing. */
+  async function put(
+    ref: string,
+    input: ProjectInput,
+    caller: Caller,
+  ): Promise<{ created: boolean; project: Project }> {
+    assertProjectScope(caller, input);
+    const contentHash = hashOf(input);
+    const outcome = await db.transaction(async (tx) => {
+      let existing = await loadProject(tx, ref, true);
+      if (!existing) {
+        const inserted = await tx
+          .insert(projects)
+          .values({ ref, ...projectColumns(input, contentHash) })
+          .onConflictDoNothing()
+          .returning({ ref: projects.ref });
+        if (inserted.length > 0) {
+          await replaceContacts(tx, ref, input.contacts);
+          await replaceSites(tx, ref, input.sites);
+          await replaceMilestones(tx, ref, input.milestones);
+          await recordEvent(tx, {
+            projectRef: ref,
+            type: 'project.created',
+            actor: actorOf(caller),
+            data: { sites: input.sites.length, contacts: input.contacts.length },
+          });
+          return { created: true, changed: true };
+        }
+        // Another request created it between our read and our insert: continue as an update.
+        existing = await loadProject(tx, ref, true);
+        if (!existing) throw notFound(`Project ${ref}`);
+      }
+      assertProjectScope(caller, existing);
+      const [stored] = await tx.select({ hash: projects.contentHash }).from(projects).where(eq(projects.ref, ref));
+      if (stored?.hash === contentHash) return { created: false, changed: false };
+      const changes = changedSections(existing, input);
+      await tx
+        .update(projects)
+        .set({ ...projectColumns(input, contentHash), version: sql`${projects.version} + 1`, updatedAt: new Date() })
+        .where(eq(projects.ref, ref));
+      if (changes.includes('contacts') || changes.includes('sites')) {
+        // Sites reference contacts, so both are rewritten together when either changes.
+        await replaceContacts(tx, ref, input.contacts);
+        await replaceSites(tx, ref, input.sites);
+      }
+      if (changes.includes('milestones')) await replaceMilestones(tx, ref, input.milestones);
+      await recordEvent(tx, { projectRef: ref, type: 'project.updated', actor: actorOf(caller), data: { changes } });
+      return { created: false, changed: true };
+    });
+    const project = await loadProject(db, ref);
+    if (!project) throw notFound(`Project ${ref}`);
+    return { created: outcome.created, project };
+  }
+
+  async function patchMilestones(ref: string, patch: MilestonesPatch, caller: Caller): Promise<Project> {
+    await db.transaction(async (tx) => {
+      const project = await loadProject(tx, ref, true);
+      if (!project) throw notFound(`Project ${ref}`);
+      assertProjectScope(caller, project);
+      const next: Milestones = { ...project.milestones };
+      const changes: Record<string, unknown> = {};
+      for (const [code, dates] of Object.entries(patch) as [
+        MilestoneCode,
+        NonNullable<MilestonesPatch[MilestoneCode]>,
+      ][]) {
+        const merged = { ...next[code] };
+        for (const field of ['planned', 'actual'] as const) {
+          if (dates[field] === undefined || dates[field] === merged[field]) continue;
+          if (dates[field] === null) delete merged[field];
+          else merged[field] = dates[field];
+          changes[`${code}.${field}`] = dates[field];
+        }
+        next[code] = merged;
+      }
+      if (Object.keys(changes).length === 0) return;
+      await replaceMilestones(tx, ref, next);
+      await tx
+        .update(projects)
+        .set({
+          contentHash: hashOf({ ...stripMeta(project), milestones: next }),
+          version: sql`${projects.version} + 1`,
+          updatedAt: new Date(),
+        })
+        .where(eq(projects.ref, ref));
+      await recordEvent(tx, { projectRef: ref, type: 'milestones.updated', actor: actorOf(caller), data: { changes } });
+    });
+    return get(ref, caller);
+  }
+
+  /** Replaces the site list (already validated against the project's contacts). */
+  async function replaceSiteList(ref: string, list: readonly Site[], caller: Caller): Promise<Project> {
+    await db.transaction(async (tx) => {
+      const project = await loadProject(tx, ref, true);
+      if (!project) throw notFound(`Project ${ref}`);
+      assertProjectScope(caller, project);
+      await replaceSites(tx, ref, list);
+      const input: ProjectInput = { ...stripMeta(project), sites: [...list] };
+      await tx
+        .update(projects)
+        .set({ contentHash: hashOf(input), version: sql`${projects.version} + 1`, updatedAt: new Date() })
+        .where(eq(projects.ref, ref));
+      await recordEvent(tx, {
+        projectRef: ref,
+        type: 'sites.imported',
+        actor: actorOf(caller),
+        data: { before: project.sites.length, after: list.length },
+      });
+    });
+    return get(ref, caller);
+  }
+
+  return { get, put, patchMilestones, replaceSiteList };
+}
+
+/** The order as an integration sent it, without Jalon's bookkeeping. */
+export function stripMeta(project: Project): ProjectInput {
+  const { ref: _ref, version: _version, createdAt: _c, updatedAt: _u, ...input } = project;
+  return input;
+}
+
+export type Projects = ReturnType<typeof createProjects>;
+export { hashOf as projectHash };

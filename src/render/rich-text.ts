@@ -1,0 +1,77 @@
+import { escapeHtml } from './brand.js';
+
+/**
+ * Editable blocks are plain text written by a person. In HTML they become paragraphs (blank
+ * line) and line breaks (single newline); http(s) and mailto addresses become links; every
+ * other character is escaped, so a block can never add markup, styles or other schemes.
+ */
+
+const LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+/gi;
+const TRAILING_PUNCTUATION = /[.,;:!?»]+$/;
+const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:', 'tel:']);
+
+/** Normalises line endings and surrounding blank space, as stored and as shown in the text part. */
+export function normaliseBlock(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** An href value only if its scheme is one we allow (http, https, mailto, tel); otherwise null. */
+export function safeHref(value: string): string | null {
+  const trimmed = value.trim();
+  try {
+    const url = new URL(trimmed);
+    return SAFE_PROTOCOLS.has(url.protocol) ? trimmed : null;
+  } catch {
+    return null;
+  }
+}
+
+function splitTrailing(candidate: string): [string, string] {
+  let url = candidate;
+  let rest = '';
+  const punctuation = TRAILING_PUNCTUATION.exec(url);
+  if (punctuation) {
+    rest = punctuation[0];
+    url = url.slice(0, -rest.length);
+  }
+  // A closing parenthesis belongs to the sentence unless the URL opened one.
+  if (url.endsWith(')') && !url.includes('(')) {
+    rest = ')' + rest;
+    url = url.slice(0, -1);
+  }
+  return [url, rest];
+}
+
+function linkifyLine(line: string, linkStyle: string): string {
+  let html = '';
+  let last = 0;
+  for (const match of line.matchAll(LINK)) {
+    const [url, rest] = splitTrailing(match[0]);
+    const href = safeHref(url);
+    html += escapeHtml(line.slice(last, match.index));
+    if (href && !/^mailto:$/i.test(href)) {
+      const label = href.toLowerCase().startsWith('mailto:') ? href.slice(7) : href;
+      html += `<a href="${escapeHtml(href)}" style="${linkStyle}">${escapeHtml(label)}</a>${escapeHtml(rest)}`;
+    } else {
+      html += escapeHtml(match[0]);
+    }
+    last = (match.index ?? 0) + match[0].length;
+  }
+  return html + escapeHtml(line.slice(last));
+}
+
+/** Block text → HTML paragraphs, ready to be wrapped in a Handlebars SafeString. */
+export function blockToHtml(text: string, paragraphStyle: string, linkStyle: string): string {
+  const normalised = normaliseBlock(text);
+  if (normalised === '') return '';
+  return normalised
+    .split(/\n\n/)
+    .map((paragraph) => `<p style="${paragraphStyle}">${paragraph.split('\n').map((line) => linkifyLine(line, linkStyle)).join('<br>')}</p>`)
+    .join('');
+}

@@ -1,0 +1,92 @@
+import type { Project } from '../projects/schema.js';
+
+/** Who signs a message; when absent the signature is built from the project's RAC. */
+export interface RacProfile {
+  displayName: string;
+  title?: string;
+  phone?: string;
+  email?: string;
+  photoUrl?: string;
+}
+
+export interface RenderInput {
+  project: Project;
+  racProfile?: RacProfile;
+  blocks?: Record<string, string>;
+  data?: Record<string, unknown>;
+  transliterate?: boolean;
+}
+
+export interface EmailResult {
+  channel: 'email';
+  subject: string;
+  html: string;
+  text: string;
+  warnings: string[];
+}
+
+export interface SmsResult {
+  channel: 'sms';
+  body: string;
+  encoding: 'GSM-7' | 'UCS-2';
+  segments: number;
+  /** Length in encoding units: GSM-7 septets (extension characters count twice) or UCS-2 code units. */
+  length: number;
+  warnings: string[];
+}
+
+export type RenderResult = EmailResult | SmsResult;
+
+export interface TemplateSummary {
+  key: string;
+  channel: 'email' | 'sms';
+  milestone: string | null;
+  description: string;
+}
+
+export interface BlockSummary {
+  name: string;
+  label: string;
+  default: string;
+  maxLength: number;
+  required: boolean;
+}
+
+export interface TemplateDetail extends TemplateSummary {
+  /** JSON schema of `data` (z.toJSONSchema of the manifest's schema). */
+  variables: unknown;
+  blocks: BlockSummary[];
+  sample: unknown;
+}
+
+export interface SampleOverrides {
+  blocks?: Record<string, string>;
+  data?: Record<string, unknown>;
+}
+
+export interface Renderer {
+  list(): TemplateSummary[];
+  get(key: string): TemplateDetail | undefined;
+  /** Synchronous and fast: everything expensive happened in createRenderer. Throws AppError. */
+  render(key: string, input: RenderInput): RenderResult;
+  renderSample(key: string, overrides?: SampleOverrides): RenderResult;
+  /** Stops file watching. */
+  close(): Promise<void>;
+}
+
+export interface RendererOptions {
+  templatesDir: string;
+  publicBaseUrl: string;
+  watch?: boolean;
+  /** Called after each reload triggered by watching: without an error on success. */
+  onReload?: (error?: Error) => void;
+}
+
+export interface EmlEnvelope {
+  from: string;
+  to: string[];
+  cc?: string[];
+  replyTo?: string;
+  messageId?: string;
+  date?: Date;
+}

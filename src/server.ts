@@ -1,0 +1,24 @@
+import { buildApp } from './app.js';
+import {
+  announceBootstrapKey,
+  checkRedis,
+  configOrExit,
+  depsOrExit,
+  onShutdown,
+  requireSharedDatabase,
+} from './boot.js';
+
+// `npm run start:api`: the API alone, for deployments that scale API and workers apart.
+const config = configOrExit();
+requireSharedDatabase(config, 'start:api');
+const deps = await depsOrExit(config);
+// Without Redis the API still stores messages (they go out once Redis is back), so only warn.
+await checkRedis(deps, false);
+await announceBootstrapKey(deps);
+const app = await buildApp(deps);
+await app.listen({ port: config.PORT, host: config.HOST });
+deps.logger.info({ database: deps.database.kind }, 'Jalon API is ready');
+onShutdown(deps, async () => {
+  await app.close();
+  await deps.close();
+});
