@@ -1,0 +1,73 @@
+import { formatPath, invalid } from '../errors.js';
+import type { Contact } from '../projects/schema.js';
+import { resolveBlocks } from './blocks.js';
+import { frenchDate } from './dates.js';
+import { createKit } from './kit.js';
+import type { LoadedTemplate, TemplateSet } from './loader.js';
+import { racProfileSchema, racView, type RacView } from './people.js';
+import { greeting } from './phrasing.js';
+import { sitesView, type SitesView } from './sites.js';
+import type { RenderInput } from './types.js';
+import type { OffersView } from './phrasing.js';
+
+/** Everything a template can read. Keys are always present: Handlebars runs in strict mode. */
+export interface MessageContext {
+  project: { ref: string; orderNumber: string; trackingNumber: string; label: string; company: string; receivedOn: string };
+  greeting: string;
+  rac: RacView;
+  offers: OffersView;
+  sites: SitesView | null;
+  blocks: Record<string, string>;
+  data: Record<string, unknown>;
+  preheader: string;
+  subject: string;
+}
+
+function zodIssues(prefix: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
+  return issues.map((issue) => ({ path: formatPath([prefix, ...issue.path]), message: issue.message }));
+}
+
+/** Validates the sender's input against the template and prepares the template's variables. */
+export function buildContext(set: TemplateSet, template: LoadedTemplate, input: RenderInput, publicBaseUrl: string): { context: MessageContext; warnings: string[] } {
+  const { manifest } = template;
+  const { project } = input;
+  const blocks = resolveBlocks(manifest.blocks, input.blocks);
+  const parsedData = manifest.data.safeParse(input.data ?? {});
+  if (!parsedData.success) throw invalid(zodIssues('data', parsedData.error.issues), 'invalid_template_data');
+  let profile = input.racProfile;
+  if (profile !== undefined) {
+    const parsed = racProfileSchema.safeParse(profile);
+    if (!parsed.success) throw invalid(zodIssues('racProfile', parsed.error.issues), 'invalid_rac_profile');
+    profile = parsed.data;
+  }
+
+  const kit = createKit(project, set.brand, publicBaseUrl);
+  const view = manifest.view(parsedData.data, kit);
+  const warnings = [...(view.warnings ?? [])];
+  const recipients: Contact[] = view.recipients ?? (manifest.audience === 'all' ? kit.distinctContacts() : [kit.mainContact()].filter((c) => c !== undefined));
+  if (recipients.length === 0) warnings.push('the order has no client contact: the greeting is impersonal');
+  const rac = racView(project, profile);
+  if (!rac.phone) warnings.push('the signature has no phone number');
+
+  return {
+    context: {
+      project: {
+        ref: project.ref,
+        orderNumber: project.orderNumber,
+        trackingNumber: project.trackingNumber,
+        label: project.label,
+        company: project.client.company,
+        receivedOn: frenchDate(project.receivedAt),
+      },
+      greeting: greeting(recipients),
+      rac,
+      offers: kit.offers,
+      sites: manifest.listsSites ? sitesView(project.sites) : null,
+      blocks,
+      data: view.vars,
+      preheader: manifest.preheader ?? '',
+      subject: '',
+    },
+    warnings,
+  };
+}

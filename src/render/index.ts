@@ -1,0 +1,21 @@
+/**
+ * Public API of the render module: templates compiled once (MJML → HTML with Handlebars
+ * expressions carried through), then rendered per message in microseconds.
+ */
+export type {
+  BlockSummary,
+  EmailResult,
+  EmlEnvelope,
+  RacProfile,
+  Renderer,
+  RendererOptions,
+  RenderInput,
+  RenderResult,
+  SampleOverrides,
+  SmsResult,
+  TemplateDetail,
+  TemplateSummary,
+} from './types.js';
+export { createRenderer } from './renderer.js';
+export { buildEml } from './eml.js';
+export { racProfileSchema } from './people.js';

@@ -1,0 +1,170 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { projectInputSchema, type Project } from '../projects/schema.js';
+import { brandSchema, brandSlots, fillSlots, type Brand } from './brand.js';
+import { compileMjml, TemplateCompileError } from './compiler.js';
+import { compileHandlebars, createHandlebars, type CompiledTemplate, type HandlebarsEnv } from './handlebars.js';
+import type { TemplateManifest } from './manifest.js';
+import type { TemplateDetail } from './types.js';
+
+/**
+ * Reads a templates folder and compiles everything once: brand, layouts, partials, and per
+ * template its subject, MJML body (→ HTML), text body or SMS body. The result is immutable;
+ * a reload builds a new one and swaps it.
+ */
+
+export interface Sample {
+  project: Project;
+  data: Record<string, unknown>;
+  blocks: Record<string, string>;
+}
+
+export interface EmailParts {
+  subject: CompiledTemplate;
+  html: CompiledTemplate;
+  text: CompiledTemplate;
+  /** Layout + body MJML after brand slots, before MJML: what the naive renderer would use. */
+  mjmlSource: string;
+  textSource: string;
+  subjectSource: string;
+}
+
+export interface LoadedTemplate {
+  manifest: TemplateManifest;
+  detail: TemplateDetail;
+  sample: Sample;
+  email: EmailParts | null;
+  sms: CompiledTemplate | null;
+}
+
+export interface TemplateSet {
+  dir: string;
+  brand: Brand;
+  hb: HandlebarsEnv;
+  templates: Map<string, LoadedTemplate>;
+}
+
+/** Manifests are code: imported once per process and reused across reloads (see README of render). */
+export type ManifestCache = Map<string, TemplateManifest>;
+
+const read = (dir: string, ...parts: string[]) => readFile(join(dir, ...parts), 'utf8');
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(`${file}: ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+const sampleProjectSchema = z.object({ ref: z.string().optional(), version: z.int().optional() }).loose();
+const sampleSchema = z.strictObject({
+  data: z.record(z.string(), z.unknown()).default({}),
+  blocks: z.record(z.string(), z.string()).default({}),
+});
+
+async function loadSampleProject(dir: string): Promise<Project> {
+  const file = join(dir, 'sample-project.json');
+  const raw = await readJson(file);
+  const extra = parseWith(sampleProjectSchema, raw, file);
+  const { ref, version, createdAt, updatedAt, ...input } = raw as Record<string, unknown>;
+  const project = parseWith(projectInputSchema, input, file);
+  const stamp = typeof createdAt === 'string' ? createdAt : '2026-01-01T00:00:00.000Z';
+  return {
+    ...project,
+    ref: extra.ref ?? project.orderNumber,
+    version: extra.version ?? 1,
+    createdAt: stamp,
+    updatedAt: typeof updatedAt === 'string' ? updatedAt : stamp,
+  };
+}
+
+async function registerPartials(hb: HandlebarsEnv, dir: string, brand: Brand): Promise<void> {
+  for (const kind of ['html', 'text'] as const) {
+    const folder = join(dir, 'partials', kind);
+    if (!existsSync(folder)) continue;
+    const slots = brandSlots(brand, kind === 'html');
+    for (const file of (await readdir(folder)).filter((name) => name.endsWith('.hbs')).sort()) {
+      const source = fillSlots(await read(folder, file), slots, `partials/${kind}/${file}`);
+      hb.registerPartial(`${kind}/${file.slice(0, -4)}`, source);
+    }
+  }
+}
+
+async function loadManifest(dir: string, key: string, cache: ManifestCache): Promise<TemplateManifest> {
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const module = (await import(pathToFileURL(join(dir, key, 'manifest.ts')).href)) as { default?: TemplateManifest };
+  const manifest = module.default;
+  if (!manifest || manifest.key !== key) throw new TemplateCompileError(`${key}/manifest.ts`, `must default-export a manifest whose key is "${key}"`);
+  const names = new Set<string>();
+  for (const block of manifest.blocks) {
+    if (names.has(block.name)) throw new TemplateCompileError(`${key}/manifest.ts`, `block "${block.name}" declared twice`);
+    if (block.default.length > block.maxLength) throw new TemplateCompileError(`${key}/manifest.ts`, `default of block "${block.name}" exceeds its maxLength`);
+    names.add(block.name);
+  }
+  cache.set(key, manifest);
+  return manifest;
+}
+
+function withBody(layout: string, body: string, file: string): string {
+  if (layout.split('[[body]]').length !== 2) throw new TemplateCompileError(file, 'the layout must contain [[body]] exactly once');
+  return layout.replace('[[body]]', () => body);
+}
+
+async function loadEmail(set: TemplateSet, key: string, layouts: { mjml: string; text: string }): Promise<EmailParts> {
+  const dir = join(set.dir, key);
+  const htmlSlots = brandSlots(set.brand, true);
+  const textSlots = brandSlots(set.brand, false);
+  const subjectSource = fillSlots(await read(dir, 'subject.hbs'), textSlots, `${key}/subject.hbs`).trim();
+  const mjmlSource = fillSlots(withBody(layouts.mjml, await read(dir, 'body.mjml'), 'layout.mjml'), htmlSlots, `${key}/body.mjml`);
+  const htmlSource = await compileMjml(mjmlSource, `${key}/body.mjml`);
+  const textSource = fillSlots(withBody(layouts.text, await read(dir, 'text.hbs'), 'layout.txt.hbs'), textSlots, `${key}/text.hbs`);
+  return {
+    subject: compileHandlebars(set.hb, subjectSource, `${key}/subject.hbs`, false),
+    html: compileHandlebars(set.hb, htmlSource, `${key}/body.mjml`, true),
+    text: compileHandlebars(set.hb, textSource, `${key}/text.hbs`, false),
+    mjmlSource,
+    textSource,
+    subjectSource,
+  };
+}
+
+export async function loadTemplates(dir: string, cache: ManifestCache): Promise<TemplateSet> {
+  const brand = parseWith(brandSchema, await readJson(join(dir, 'brand.json')), join(dir, 'brand.json'));
+  const set: TemplateSet = { dir, brand, hb: createHandlebars(brand), templates: new Map() };
+  await registerPartials(set.hb, dir, brand);
+  const layouts = { mjml: await read(dir, 'layout.mjml'), text: await read(dir, 'layout.txt.hbs') };
+  const sampleProject = await loadSampleProject(dir);
+  const entries = await readdir(dir, { withFileTypes: true });
+  const keys = entries.filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'manifest.ts'))).map((entry) => entry.name);
+  for (const key of keys.sort()) {
+    const manifest = await loadManifest(dir, key, cache);
+    const textSlots = brandSlots(brand, false);
+    const email = manifest.channel === 'email' ? await loadEmail(set, key, layouts) : null;
+    const sms = manifest.channel === 'sms' ? compileHandlebars(set.hb, fillSlots(await read(dir, key, 'sms.hbs'), textSlots, `${key}/sms.hbs`).trim(), `${key}/sms.hbs`, false) : null;
+    const sampleFile = join(dir, key, 'sample.json');
+    const sampleInput = parseWith(sampleSchema, await readJson(sampleFile), sampleFile);
+    const sample: Sample = { project: sampleProject, ...sampleInput };
+    const detail: TemplateDetail = {
+      key,
+      channel: manifest.channel,
+      milestone: manifest.milestone,
+      description: manifest.description,
+      variables: z.toJSONSchema(manifest.data, { io: 'input', unrepresentable: 'any' }),
+      blocks: manifest.blocks.map((block) => ({ ...block })),
+      sample,
+    };
+    set.templates.set(key, { manifest, detail, sample, email, sms });
+  }
+  return set;
+}

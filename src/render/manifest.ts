@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { Contact, Project, Site } from '../projects/schema.js';
+import type { Brand } from './brand.js';
+import type { Window } from './dates.js';
+import type { OffersView } from './phrasing.js';
+
+/**
+ * What a template folder's manifest.ts default-exports. Manifests import nothing from src at
+ * run time (only types): what they need to prepare their variables comes in the ViewKit.
+ */
+
+export interface BlockSpec {
+  name: string;
+  /** Shown to the sender in the editor. */
+  label: string;
+  default: string;
+  maxLength: number;
+  /** A required block cannot be emptied by the sender. */
+  required: boolean;
+}
+
+export interface ViewKit {
+  project: Project;
+  brand: Brand;
+  publicBaseUrl: string;
+  offers: OffersView;
+  /** Throws a 400 naming `data.<path>`. */
+  fail(path: string, message: string): never;
+  /** The site with this ref; without a ref, the order's only site; otherwise a 400 on `path`. */
+  site(ref: string | undefined, path: string): Site;
+  contact(id: string | undefined): Contact | undefined;
+  mainContact(): Contact | undefined;
+  /** Client contacts, once per email address. */
+  distinctContacts(): Contact[];
+  fullName(contact: Pick<Contact, 'firstName' | 'lastName'>): string;
+  /** planned/actual dates of a milestone, null when unknown. */
+  milestone(code: string): { planned: string | null; actual: string | null };
+  /** Default satisfaction survey link for this project. */
+  surveyUrl(): string;
+  date(iso: string): string;
+  shortDate(iso: string): string;
+  smsDate(iso: string): string;
+  window(startIso: string, endIso: string): Window;
+  phone(e164: string): string;
+  count(n: number, singular: string, plural?: string): string;
+  joinFrench(items: readonly string[]): string;
+}
+
+export interface ViewResult {
+  /** Exposed to the template as `data`. Every key a template reads must be present (strict mode). */
+  vars: Record<string, unknown>;
+  /** Who is greeted, when not the manifest's audience (e.g. the site's contact). */
+  recipients?: Contact[];
+  warnings?: string[];
+}
+
+export interface TemplateManifest<S extends z.ZodType = z.ZodType> {
+  key: string;
+  channel: 'email' | 'sms';
+  /** Milestone the message belongs to (a code of the project or "intervention"), or null. */
+  milestone: string | null;
+  description: string;
+  /** Who is greeted by default: the main contact, or every distinct client contact. */
+  audience: 'main' | 'all';
+  /** True when the message names every site of the order (checked by tests and templates:check). */
+  listsSites: boolean;
+  /** Preview text shown by mail clients next to the subject (email only). */
+  preheader?: string;
+  data: S;
+  blocks: BlockSpec[];
+  view(data: z.output<S>, kit: ViewKit): ViewResult;
+}

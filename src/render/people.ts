@@ -1,0 +1,70 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { z } from 'zod';
+import { email, phone } from '../projects/fields.js';
+import type { Contact, Project } from '../projects/schema.js';
+import type { RacProfile } from './types.js';
+
+export const DEFAULT_RAC_TITLE = 'Votre Responsable Affaire Client';
+
+export const racProfileSchema = z.strictObject({
+  displayName: z.string().trim().min(1, 'must not be empty').max(80, 'at most 80 characters'),
+  title: z.string().trim().min(1, 'must not be empty').max(80, 'at most 80 characters').optional(),
+  phone: phone.optional(),
+  email: email.optional(),
+  photoUrl: z.url({ protocol: /^https$/, message: 'an https URL' }).max(500, 'at most 500 characters').optional(),
+});
+
+export interface RacView {
+  displayName: string;
+  title: string;
+  /** "06 39 98 01 04", or null. */
+  phone: string | null;
+  /** "tel:+33639980104", or null. */
+  phoneHref: string | null;
+  email: string | null;
+  photoUrl: string | null;
+}
+
+export function displayPhone(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164, 'FR');
+  if (!parsed) return e164;
+  return parsed.country === 'FR' ? parsed.formatNational() : parsed.formatInternational();
+}
+
+/**
+ * The signature. A given profile replaces the default entirely (a colleague covering for the
+ * RAC signs with their own details, not a mix of both); without one, the project's RAC signs.
+ * The profile is expected to be validated with racProfileSchema already.
+ */
+export function racView(project: Project, profile: RacProfile | undefined): RacView {
+  const source = profile ?? {
+    displayName: `${project.rac.firstName} ${project.rac.lastName}`,
+    phone: project.rac.phone,
+    email: project.rac.email,
+  };
+  const e164 = source.phone ?? null;
+  return {
+    displayName: source.displayName,
+    title: profile?.title ?? DEFAULT_RAC_TITLE,
+    phone: e164 ? displayPhone(e164) : null,
+    phoneHref: e164 ? `tel:${e164}` : null,
+    email: source.email ?? null,
+    photoUrl: profile?.photoUrl ?? null,
+  };
+}
+
+/** The client's main contact (role "main"), else the first contact. */
+export function mainContact(project: Project): Contact | undefined {
+  return project.contacts.find((contact) => contact.role === 'main') ?? project.contacts[0];
+}
+
+/** Contacts once per email address (an order may list one person twice, e.g. main and billing). */
+export function distinctContacts(contacts: readonly Contact[]): Contact[] {
+  const seen = new Set<string>();
+  return contacts.filter((contact) => {
+    const key = contact.email ?? `id:${contact.id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

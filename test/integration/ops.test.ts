@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { BACKENDS } from '../helpers/db.js';
+
+describe.each(BACKENDS)('operations endpoints on %s', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(backend);
+  });
+  afterAll(async () => t?.close());
+
+  it('/health answers without a key and /ready checks the database and Redis', async () => {
+    expect((await t.request(undefined, { method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+    const ready = await t.request(undefined, { method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+  });
+
+  it('/metrics exposes Prometheus metrics, including request durations', async () => {
+    await t.request(undefined, { method: 'GET', url: '/health' });
+    const metrics = await t.request(undefined, { method: 'GET', url: '/metrics' });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('process_cpu_user_seconds_total');
+    expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/health"/);
+  });
+
+  it('serves the OpenAPI document at /docs/json and the UI at /docs', async () => {
+    const doc = (await t.request(undefined, { method: 'GET', url: '/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/projects/{ref}',
+        '/v1/projects/{ref}/milestones',
+        '/v1/projects/{ref}/sites/import',
+        '/v1/keys',
+      ]),
+    );
+    expect(doc.paths['/v1/projects/{ref}'].put.requestBody.content['application/json'].schema.required).toContain(
+      'orderNumber',
+    );
+    const ui = await t.request(undefined, { method: 'GET', url: '/docs' });
+    expect([200, 302]).toContain(ui.statusCode);
+  });
+
+  it('sets security headers and echoes a request id', async () => {
+    const response = await t.request(undefined, {
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(response.headers['x-request-id']).toBe('abc-123');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('answers unknown routes with the error shape', async () => {
+    const response = await t.request(t.adminKey, { method: 'GET', url: '/v1/nothing' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error).toMatchObject({ code: 'not_found', message: 'No route GET /v1/nothing' });
+  });
+});
+
+describe('when a dependency is down', () => {
+  it('/ready says which one and answers 503', async () => {
+    const t = await createTestApp('postgres', { REDIS_URL: 'redis://127.0.0.1:1' });
+    try {
+      const ready = await t.request(undefined, { method: 'GET', url: '/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks.database).toBe('ok');
+      expect(ready.json().checks.redis).toMatch(/^unavailable/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a database failure becomes a 500 that hides internals and returns the request id', async () => {
+    const t = await createTestApp('postgres');
+    const key = t.adminKey;
+    try {
+      // Authentication needs the database too, so break it only for the project lookup.
+      const original = t.deps.projects.get;
+      t.deps.projects.get = async () => {
+        throw new Error('relation "projects" is corrupted at /var/lib/postgresql');
+      };
+      const response = await t.request(key, { method: 'GET', url: '/v1/projects/ANY' });
+      t.deps.projects.get = original;
+      expect(response.statusCode).toBe(500);
+      const { error } = response.json();
+      expect(error.code).toBe('internal');
+      expect(error.requestId).toBe(response.headers['x-request-id']);
+      expect(JSON.stringify(error)).not.toMatch(/corrupted|postgresql/);
+    } finally {
+      await t.close();
+    }
+  });
+});
