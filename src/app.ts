@@ -13,12 +13,21 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { projectRoutes } from './http/routes/projects.js';
+import { messageRoutes } from './http/routes/messages.js';
+import { racRoutes } from './http/routes/racs.js';
+import { templateRoutes } from './http/routes/templates.js';
+import { createIdempotency } from './messages/idempotency.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { queueDashboard } from './http/routes/dashboard.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
   .default;
 
-export type AppDeps = Pick<Deps, 'config' | 'logger' | 'keys' | 'projects' | 'probes'>;
+export type AppDeps = Pick<
+  Deps,
+  'config' | 'logger' | 'db' | 'keys' | 'projects' | 'racs' | 'messages' | 'renderer' | 'producer' | 'probes'
+>;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -73,8 +82,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await v1.register(projectRoutes(deps.projects));
       await v1.register(keyRoutes(deps.keys));
+      await v1.register(racRoutes(deps.racs));
+      await v1.register(templateRoutes(deps.renderer, deps.messages));
+      await v1.register(messageRoutes(deps.messages, createIdempotency({ db: deps.db })));
     },
     { prefix: '/v1' },
   );
+  await app.register(
+    webhookRoutes({ db: deps.db, twilioAuthToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL }),
+    { prefix: '/v1' },
+  );
+  await app.register(queueDashboard(deps.keys, deps.producer), { prefix: '/admin/queues' });
   return app;
 }

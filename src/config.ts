@@ -66,8 +66,25 @@ const envSchema = z
     TEMPLATES_DIR: z.string().min(1).default('./templates'),
     TEMPLATES_WATCH: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+    EMAIL_CONCURRENCY: int(1, 500).default(10),
+    SMS_CONCURRENCY: int(1, 500).default(5),
+    SEND_ATTEMPTS: int(1, 50).default(8),
+    SEND_BACKOFF_MS: int(1, 3_600_000).default(5_000),
+    WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
+    RECONCILE_INTERVAL_MS: int(500, 86_400_000).default(60_000),
+    DKIM_DOMAIN: z.string().min(1).optional(),
+    DKIM_SELECTOR: z.string().min(1).optional(),
+    DKIM_PRIVATE_KEY: z.string().min(1).optional(),
   })
   .superRefine((env, ctx) => {
+    const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
+    if (dkim > 0 && dkim < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DKIM_DOMAIN'],
+        message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together',
+      });
+    }
     if (env.EMAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_TRANSPORT=smtp' });
     }

@@ -1,17 +1,60 @@
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { createOutboxEmailSender, createSmtpSender } from './channels/email.js';
+import { createOutboxSmsSender, createTwilioSender } from './channels/sms.js';
+import type { EmailSender, SmsSender } from './channels/types.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/client.js';
 import type { Probe } from './http/routes/ops.js';
 import { createKeys } from './keys/service.js';
 import { createLogger, type Logger } from './logger.js';
+import { createReconciler } from './messages/reconciler.js';
+import { createMessages } from './messages/service.js';
 import { createProjects } from './projects/service.js';
+import { createProducer } from './queue/producer.js';
+import { createRacs } from './racs/service.js';
+import { createRenderer } from './render/index.js';
+
+function emailSender(config: Config): EmailSender {
+  const dkim =
+    config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
+      ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
+      : undefined;
+  return config.EMAIL_TRANSPORT === 'smtp' && config.SMTP_URL
+    ? createSmtpSender(config.SMTP_URL, { from: config.EMAIL_FROM, dkim })
+    : createOutboxEmailSender(config.OUTBOX_DIR, { from: config.EMAIL_FROM, dkim });
+}
+
+function smsSender(config: Config): SmsSender {
+  if (
+    config.SMS_TRANSPORT === 'twilio' &&
+    config.TWILIO_ACCOUNT_SID &&
+    config.TWILIO_AUTH_TOKEN &&
+    config.TWILIO_FROM
+  ) {
+    return createTwilioSender({
+      accountSid: config.TWILIO_ACCOUNT_SID,
+      authToken: config.TWILIO_AUTH_TOKEN,
+      from: config.TWILIO_FROM,
+      statusCallback: new URL('/v1/webhooks/twilio/status', config.PUBLIC_BASE_URL).toString(),
+      apiBaseUrl: config.TWILIO_API_BASE_URL,
+    });
+  }
+  return createOutboxSmsSender(config.OUTBOX_DIR, config.TWILIO_FROM ?? 'Jalon');
+}
 
 /**
  * Builds every client the service uses, once, from the configuration. Modules receive only
  * the pieces they need; nothing else constructs clients.
  */
-export async function createDeps(config: Config, options: { logger?: Logger } = {}) {
+export async function createDeps(config: Config, options: { logger?: Logger; now?: () => Date } = {}) {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const now = options.now ?? (() => new Date());
+  const renderer = await createRenderer({
+    templatesDir: resolve(config.TEMPLATES_DIR),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    watch: config.TEMPLATES_WATCH,
+  });
   const database: Database = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
@@ -20,8 +63,8 @@ export async function createDeps(config: Config, options: { logger?: Logger } = 
   await database.migrate();
   const db = database.db;
 
-  // Fail fast rather than buffer: when Redis is down, callers get an error at once and the
-  // database (the source of truth) still takes the write.
+  // For /ready only. Fail fast rather than buffer: while Redis is down, callers get an error
+  // at once and the database (the source of truth) still takes the write.
   const redis = new Redis(config.REDIS_URL, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -30,11 +73,23 @@ export async function createDeps(config: Config, options: { logger?: Logger } = 
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
   redis.on('error', () => {
-    // Reported by /ready and by the producers; an event listener keeps ioredis from crashing us.
+    // Reported by /ready and by the producers; a listener keeps ioredis from crashing us.
+  });
+  const producer = createProducer({
+    redisUrl: config.REDIS_URL,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    attempts: config.SEND_ATTEMPTS,
+    backoffMs: config.SEND_BACKOFF_MS,
   });
 
   const keys = createKeys({ db });
   const projects = createProjects({ db });
+  const racs = createRacs({ db });
+  const messages = createMessages({ db, renderer, producer, logger, now });
+  const reconciler = createReconciler({ db, producer, logger, now, stuckAfterMs: config.WORKER_LOCK_MS * 2 });
+  const email = emailSender(config);
+  const sms = smsSender(config);
   const probes: Probe[] = [
     { name: 'database', check: () => database.ping() },
     {
@@ -49,13 +104,24 @@ export async function createDeps(config: Config, options: { logger?: Logger } = 
   return {
     config,
     logger,
+    now,
     database,
     db,
     redis,
+    renderer,
+    producer,
     keys,
     projects,
+    racs,
+    messages,
+    reconciler,
+    email,
+    sms,
     probes,
     async close() {
+      await reconciler.stop();
+      await producer.close();
+      await Promise.all([email.close(), sms.close(), renderer.close()]);
       redis.disconnect();
       await database.close();
     },

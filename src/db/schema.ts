@@ -139,3 +139,86 @@ export const historyEvents = pgTable(
   },
   (t) => [index('history_project_idx').on(t.projectRef, t.id)],
 );
+
+export const MESSAGE_STATUSES = [
+  'draft',
+  'scheduled',
+  'sending',
+  'sent',
+  'delivered',
+  'failed',
+  'bounced',
+  'cancelled',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface Recipient {
+  address: string;
+  name?: string;
+  contactId?: string;
+}
+
+/**
+ * A communication and its fate. The rendered content is stored with it: what the history
+ * shows is exactly what the client received.
+ */
+export const messages = pgTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    projectRef: text('project_ref')
+      .notNull()
+      .references(() => projects.ref, { onDelete: 'cascade' }),
+    templateKey: text('template_key').notNull(),
+    channel: text('channel', { enum: ['email', 'sms'] }).notNull(),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull(),
+    to: jsonb('to').$type<Recipient[]>().notNull(),
+    cc: jsonb('cc').$type<Recipient[]>().notNull().default([]),
+    replyTo: text('reply_to'),
+    blocks: jsonb('blocks').$type<Record<string, string>>().notNull().default({}),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    sendAt: timestamp('send_at', { withTimezone: true, mode: 'date' }).notNull(),
+    subject: text('subject'),
+    html: text('html'),
+    text: text('text'),
+    smsBody: text('sms_body'),
+    smsEncoding: text('sms_encoding'),
+    smsSegments: integer('sms_segments'),
+    warnings: jsonb('warnings').$type<string[]>().notNull().default([]),
+    attempts: integer('attempts').notNull().default(0),
+    providerId: text('provider_id'),
+    lastError: text('last_error'),
+    createdBy: text('created_by').notNull(),
+    onBehalfOf: text('on_behalf_of'),
+    agency: text('agency').notNull(),
+    racId: text('rac_id').notNull(),
+    // Set when an automation (reminder, milestone) owns the message, so it can move or cancel it.
+    interventionId: text('intervention_id'),
+    origin: text('origin').notNull().default('api'),
+    ...timestamps,
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('messages_project_idx').on(t.projectRef, t.createdAt),
+    index('messages_due_idx').on(t.status, t.sendAt),
+    index('messages_provider_idx').on(t.providerId),
+    index('messages_intervention_idx').on(t.interventionId),
+  ],
+);
+
+/** Responses remembered per caller and Idempotency-Key, so a retried POST creates nothing new. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    keyId: text('key_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code'),
+    response: jsonb('response').$type<unknown>(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
+);

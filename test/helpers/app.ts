@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
@@ -30,7 +31,15 @@ let counter = 0;
 /** The real application on a real database of the chosen kind, with logs kept for inspection. */
 export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase(backend);
-  const config = loadConfig({ REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'info', ...database.env, ...env });
+  const config = loadConfig({
+    REDIS_URL: TEST_REDIS_URL,
+    LOG_LEVEL: 'info',
+    // Queues of their own, so that test files never process each other's jobs.
+    QUEUE_PREFIX: `{jt${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}}`,
+    OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'jalon-outbox-')),
+    ...database.env,
+    ...env,
+  });
   const logFile = join(inject('logDir'), `${process.pid}-${Date.now()}-${counter++}.log`);
   const stream = createWriteStream(logFile);
   const deps = await createDeps(config, { logger: createLogger(config.LOG_LEVEL, stream) });

@@ -1,0 +1,83 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import { DeliveryError, type EmailSender, type OutgoingEmail } from './types.js';
+
+export interface EmailOptions {
+  from: string;
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | undefined;
+}
+
+const address = (r: { address: string; name?: string | undefined }) =>
+  r.name ? { name: r.name, address: r.address } : r.address;
+
+/** The Message-ID is derived from the message id, so a duplicate delivery is recognisable. */
+export function messageIdFor(id: string, from: string): string {
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'jalon.invalid';
+  return `<${id}@${domain}>`;
+}
+
+function mailOptions(message: OutgoingEmail, options: EmailOptions): Mail.Options {
+  return {
+    from: options.from,
+    to: message.to.map(address),
+    cc: message.cc.map(address),
+    ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+    subject: message.subject,
+    html: message.html,
+    text: message.text,
+    messageId: messageIdFor(message.id, options.from),
+    headers: { 'X-Jalon-Message-Id': message.id },
+  };
+}
+
+/** SMTP: a 4xx reply or a network problem is worth retrying; a 5xx reply is final. */
+function classify(error: unknown): DeliveryError {
+  const e = error as { responseCode?: number; code?: string; response?: string; message?: string };
+  const reason = e.response ?? e.message ?? String(error);
+  if (typeof e.responseCode === 'number') {
+    return new DeliveryError(`SMTP ${e.responseCode}: ${reason}`, e.responseCode >= 500, { cause: error });
+  }
+  return new DeliveryError(`SMTP ${e.code ?? 'error'}: ${reason}`, false, { cause: error });
+}
+
+export function createSmtpSender(smtpUrl: string, options: EmailOptions): EmailSender {
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: 5,
+    maxMessages: 500,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+    ...(options.dkim ? { dkim: options.dkim } : {}),
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  return {
+    async send(message) {
+      try {
+        const info = await transport.sendMail(mailOptions(message, options));
+        return { providerId: String(info.messageId ?? messageIdFor(message.id, options.from)) };
+      } catch (error) {
+        throw classify(error);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+/** Development transport: each mail becomes an `.eml` file, exactly as SMTP would carry it. */
+export function createOutboxEmailSender(dir: string, options: EmailOptions): EmailSender {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  return {
+    async send(message) {
+      const info = await transport.sendMail(mailOptions(message, options));
+      await mkdir(join(dir, 'email'), { recursive: true });
+      await writeFile(join(dir, 'email', `${message.id}.eml`), info.message as Buffer);
+      return { providerId: String(info.messageId) };
+    },
+    async close() {},
+  };
+}

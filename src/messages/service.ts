@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { type MessageStatus, messages, racProfiles } from '../db/schema.js';
+import { AppError, invalid, notFound } from '../errors.js';
+import { type Actor, recordEvent } from '../history/record.js';
+import { assertProjectScope } from '../keys/scope.js';
+import type { Caller } from '../keys/service.js';
+import type { Logger } from '../logger.js';
+import { loadProject } from '../projects/repository.js';
+import type { Project } from '../projects/schema.js';
+import type { Producer } from '../queue/producer.js';
+import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
+import { resolveRecipients } from './recipients.js';
+import { findMessage, type MessageRow, transition } from './repository.js';
+import type { CreateMessage, PatchMessage } from './schema.js';
+import { messageView, type MessageView } from './view.js';
+
+export interface MessagesDeps {
+  db: Db;
+  renderer: Renderer;
+  producer: Producer;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** A sendAt this far in the past is still "now": clocks of callers drift a little. */
+const PAST_TOLERANCE_MS = 60_000;
+const EDITABLE: readonly MessageStatus[] = ['draft', 'scheduled'];
+
+export const actorOf = (caller: Caller, project: Project): Actor => ({
+  name: caller.name,
+  onBehalfOf: caller.role === 'rac' ? undefined : project.rac.id,
+});
+
+function content(result: RenderResult) {
+  return result.channel === 'email'
+    ? { subject: result.subject, html: result.html, text: result.text, warnings: result.warnings }
+    : {
+        smsBody: result.body,
+        smsEncoding: result.encoding,
+        smsSegments: result.segments,
+        warnings: result.warnings,
+      };
+}
+
+export function createMessages(deps: MessagesDeps) {
+  const { db, renderer, producer, now } = deps;
+
+  async function racProfile(project: Project): Promise<RacProfile | undefined> {
+    const [row] = await db.select().from(racProfiles).where(eq(racProfiles.id, project.rac.id));
+    if (!row) return undefined;
+    return {
+      displayName: row.displayName,
+      ...(row.title ? { title: row.title } : {}),
+      ...(row.phone ? { phone: row.phone } : {}),
+      ...(row.email ? { email: row.email } : {}),
+      ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
+    };
+  }
+
+  async function render(
+    project: Project,
+    template: string,
+    blocks: Record<string, string>,
+    data: Record<string, unknown>,
+    transliterate?: boolean,
+  ) {
+    const profile = await racProfile(project);
+    return renderer.render(template, {
+      project,
+      blocks,
+      data,
+      ...(profile ? { racProfile: profile } : {}),
+      ...(transliterate ? { transliterate } : {}),
+    });
+  }
+
+  function checkSendAt(sendAt: Date | undefined): Date {
+    const at = sendAt ?? now();
+    if (at.getTime() < now().getTime() - PAST_TOLERANCE_MS) {
+      throw invalid([{ path: 'body.sendAt', message: `is in the past (${at.toISOString()}); omit it to send now` }]);
+    }
+    return at;
+  }
+
+  async function loadScoped(id: string, caller: Caller): Promise<{ row: MessageRow; project: Project }> {
+    const row = await findMessage(db, id);
+    if (!row) throw notFound(`Message ${id}`);
+    const project = await loadProject(db, row.projectRef);
+    if (!project) throw notFound(`Project ${row.projectRef}`);
+    assertProjectScope(caller, project);
+    return { row, project };
+  }
+
+  async function enqueue(row: MessageRow): Promise<void> {
+    if (row.status === 'scheduled') await producer.enqueue({ id: row.id, channel: row.channel, sendAt: row.sendAt });
+  }
+
+  const notEditable = (row: MessageRow) =>
+    new AppError('conflict', 409, `Message ${row.id} is ${row.status}: only drafts and scheduled messages can change`);
+
+  return {
+    async create(
+      input: CreateMessage,
+      caller: Caller,
+      options: { origin?: string; interventionId?: string } = {},
+    ): Promise<MessageView> {
+      const project = await loadProject(db, input.projectRef);
+      if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${input.projectRef} not found`);
+      assertProjectScope(caller, project);
+      const template = renderer.get(input.template);
+      if (!template) throw new AppError('not_found', 404, `body.template: unknown template "${input.template}"`);
+      const sendAt = checkSendAt(input.sendAt);
+      const blocks = input.blocks ?? {};
+      const data = input.data ?? {};
+      const siteRef = typeof data.siteRef === 'string' ? data.siteRef : undefined;
+      const { to, cc } = resolveRecipients(project, template.channel, input.recipients, siteRef);
+      const rendered = await render(project, input.template, blocks, data, input.transliterate);
+      const status: MessageStatus = input.draft ? 'draft' : 'scheduled';
+      const actor = actorOf(caller, project);
+      const id = randomUUID();
+      const row = await db.transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(messages)
+          .values({
+            id,
+            projectRef: project.ref,
+            templateKey: input.template,
+            channel: template.channel,
+            status,
+            to,
+            cc,
+            replyTo: template.channel === 'email' ? project.rac.email : null,
+            blocks,
+            data,
+            sendAt,
+            ...content(rendered),
+            createdBy: caller.name,
+            onBehalfOf: actor.onBehalfOf ?? null,
+            agency: project.agency,
+            racId: project.rac.id,
+            origin: options.origin ?? 'api',
+            interventionId: options.interventionId ?? null,
+          })
+          .returning();
+        await recordEvent(tx, {
+          projectRef: project.ref,
+          type: status === 'draft' ? 'message.drafted' : 'message.scheduled',
+          actor,
+          data: {
+            messageId: id,
+            template: input.template,
+            channel: template.channel,
+            status,
+            sendAt: sendAt.toISOString(),
+            to: to.map((r) => r.contactId ?? 'explicit'),
+          },
+        });
+        return inserted;
+      });
+      if (!row) throw new AppError('internal', 500, 'message not stored');
+      await enqueue(row);
+      return messageView(row);
+    },
+
+    /** What a message would be, without storing anything. */
+    async preview(
+      input: {
+        projectRef: string;
+        template: string;
+        blocks?: Record<string, string> | undefined;
+        data?: Record<string, unknown> | undefined;
+        transliterate?: boolean | undefined;
+      },
+      caller: Caller,
+    ) {
+      const project = await loadProject(db, input.projectRef);
+      if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${input.projectRef} not found`);
+      assertProjectScope(caller, project);
+      const template = renderer.get(input.template);
+      if (!template) throw new AppError('not_found', 404, `body.template: unknown template "${input.template}"`);
+      const data = input.data ?? {};
+      const result = await render(project, input.template, input.blocks ?? {}, data, input.transliterate);
+      let recipients: { to: unknown[]; cc: unknown[] } | { error: string };
+      try {
+        recipients = resolveRecipients(
+          project,
+          template.channel,
+          undefined,
+          typeof data.siteRef === 'string' ? data.siteRef : undefined,
+        );
+      } catch (error) {
+        recipients = { error: (error as Error).message };
+      }
+      return { template: input.template, recipients, ...result };
+    },
+
+    async get(id: string, caller: Caller): Promise<MessageView> {
+      return messageView((await loadScoped(id, caller)).row);
+    },
+
+    /** A reviewed draft goes out: now, or at its sendAt if that is still ahead. */
+    async send(id: string, caller: Caller): Promise<MessageView> {
+      const { row, project } = await loadScoped(id, caller);
+      if (row.status === 'scheduled') return messageView(row);
+      const sendAt = row.sendAt.getTime() < now().getTime() ? now() : row.sendAt;
+      const next = await transition(
+        db,
+        id,
+        ['draft'],
+        { status: 'scheduled', sendAt },
+        {
+          type: 'message.scheduled',
+          actor: actorOf(caller, project),
+          data: { sendAt: sendAt.toISOString(), from: 'draft' },
+        },
+      );
+      if (!next) throw notEditable((await findMessage(db, id)) ?? row);
+      await enqueue(next);
+      return messageView(next);
+    },
+
+    async cancel(id: string, caller: Caller, reason?: string): Promise<MessageView> {
+      const { row, project } = await loadScoped(id, caller);
+      if (row.status === 'cancelled') return messageView(row);
+      const next = await transition(
+        db,
+        id,
+        EDITABLE,
+        { status: 'cancelled', cancelledAt: now() },
+        {
+          type: 'message.cancelled',
+          actor: actorOf(caller, project),
+          data: reason ? { reason } : {},
+        },
+      );
+      if (!next) {
+        const current = (await findMessage(db, id)) ?? row;
+        throw new AppError('conflict', 409, `Message ${id} is ${current.status} and can no longer be cancelled`);
+      }
+      await producer.remove({ id, channel: next.channel });
+      return messageView(next);
+    },
+
+    /** New sendAt, blocks or data before the message goes; the content is rendered again. */
+    async patch(id: string, input: PatchMessage, caller: Caller): Promise<MessageView> {
+      const { row, project } = await loadScoped(id, caller);
+      if (!EDITABLE.includes(row.status)) throw notEditable(row);
+      const sendAt = input.sendAt ? checkSendAt(input.sendAt) : row.sendAt;
+      const blocks = input.blocks ? { ...row.blocks, ...input.blocks } : row.blocks;
+      const data = input.data ? { ...row.data, ...input.data } : row.data;
+      const rendered = await render(project, row.templateKey, blocks, data);
+      const changes = Object.keys(input);
+      const next = await transition(
+        db,
+        id,
+        EDITABLE,
+        { sendAt, blocks, data, ...content(rendered) },
+        {
+          type: input.sendAt ? 'message.rescheduled' : 'message.edited',
+          actor: actorOf(caller, project),
+          data: { changes, sendAt: sendAt.toISOString() },
+        },
+      );
+      if (!next) throw notEditable((await findMessage(db, id)) ?? row);
+      if (next.status === 'scheduled' && input.sendAt) {
+        await producer.remove({ id, channel: next.channel });
+        await enqueue(next);
+      }
+      return messageView(next);
+    },
+  };
+}
+
+export type Messages = ReturnType<typeof createMessages>;

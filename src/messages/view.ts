@@ -1,0 +1,41 @@
+import type { messages } from '../db/schema.js';
+
+type Row = typeof messages.$inferSelect;
+
+const iso = (date: Date | null) => date?.toISOString() ?? null;
+
+/** The API shape of a message: its fate, its timestamps and exactly what was (or will be) sent. */
+export function messageView(row: Row) {
+  return {
+    id: row.id,
+    projectRef: row.projectRef,
+    template: row.templateKey,
+    channel: row.channel,
+    status: row.status,
+    to: row.to,
+    cc: row.cc,
+    replyTo: row.replyTo,
+    blocks: row.blocks,
+    data: row.data,
+    sendAt: row.sendAt.toISOString(),
+    content:
+      row.channel === 'email'
+        ? { subject: row.subject, html: row.html, text: row.text }
+        : { body: row.smsBody, encoding: row.smsEncoding, segments: row.smsSegments },
+    warnings: row.warnings,
+    attempts: row.attempts,
+    providerId: row.providerId,
+    lastError: row.lastError,
+    origin: row.origin,
+    interventionId: row.interventionId,
+    createdBy: row.createdBy,
+    onBehalfOf: row.onBehalfOf,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    sentAt: iso(row.sentAt),
+    deliveredAt: iso(row.deliveredAt),
+    failedAt: iso(row.failedAt),
+    cancelledAt: iso(row.cancelledAt),
+  };
+}
+export type MessageView = ReturnType<typeof messageView>;

@@ -1,0 +1,102 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { type Channel, QUEUE_NAMES, SEND_JOB, type SendJob } from './jobs.js';
+
+export interface ProducerOptions {
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  attempts: number;
+  backoffMs: number;
+  /** Longest wait for Redis before giving up: the row in PostgreSQL is already safe. */
+  timeoutMs?: number;
+}
+
+export interface Producer {
+  /** Queues the send at `sendAt`; returns false (and logs) when Redis cannot take it now. */
+  enqueue(message: { id: string; channel: Channel; sendAt: Date }): Promise<boolean>;
+  /** Removes a waiting or delayed job (a cancelled or rescheduled message). */
+  remove(message: { id: string; channel: Channel }): Promise<void>;
+  /** Ids among `ids` that have a job in Redis (any state). */
+  existing(channel: Channel, ids: readonly string[]): Promise<Set<string>>;
+  queue(channel: Channel): Queue;
+  close(): Promise<void>;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
+}
+
+export function createProducer(options: ProducerOptions): Producer {
+  const timeoutMs = options.timeoutMs ?? 800;
+  // enableOfflineQueue: false makes commands fail at once while Redis is away, instead of
+  // piling up in memory and holding the HTTP answer.
+  const connection = new Redis(options.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  connection.on('error', () => {});
+  const queues = {
+    email: new Queue(QUEUE_NAMES.email, { connection, prefix: options.prefix }),
+    sms: new Queue(QUEUE_NAMES.sms, { connection, prefix: options.prefix }),
+  };
+  for (const queue of Object.values(queues)) queue.on('error', () => {});
+
+  return {
+    queue: (channel) => queues[channel],
+
+    async enqueue(message) {
+      const payload: SendJob = { messageId: message.id };
+      try {
+        await withTimeout(
+          queues[message.channel].add(SEND_JOB, payload, {
+            jobId: message.id,
+            delay: Math.max(0, message.sendAt.getTime() - Date.now()),
+            attempts: options.attempts,
+            backoff: { type: 'exponential', delay: options.backoffMs },
+            removeOnComplete: true,
+            removeOnFail: { age: 7 * 24 * 3600 },
+          }),
+          timeoutMs,
+        );
+        return true;
+      } catch (error) {
+        options.logger.warn(
+          { messageId: message.id, err: error },
+          'could not queue the message now; the reconciler will',
+        );
+        return false;
+      }
+    },
+
+    async remove(message) {
+      try {
+        await withTimeout(queues[message.channel].remove(message.id), timeoutMs);
+      } catch (error) {
+        // A job left behind finds the message cancelled or not yet due, and does nothing.
+        options.logger.warn({ messageId: message.id, err: error }, 'could not remove the job');
+      }
+    },
+
+    async existing(channel, ids) {
+      const prefix = `${options.prefix}:${QUEUE_NAMES[channel]}:`;
+      const pipeline = connection.pipeline();
+      for (const id of ids) pipeline.exists(prefix + id);
+      const results = (await withTimeout(pipeline.exec(), 10_000)) ?? [];
+      return new Set(ids.filter((_, i) => results[i]?.[1] === 1));
+    },
+
+    async close() {
+      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      connection.disconnect();
+    },
+  };
+}
