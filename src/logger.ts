@@ -15,14 +15,17 @@ export function scrub(value: string): string {
   return value.replace(API_KEY, '[key]').replace(EMAIL, '[email]').replace(PHONE, '[phone]');
 }
 
-function scrubDeep(value: unknown, depth = 0): unknown {
+/**
+ * Masks strings at any depth. Class instances (requests) are left to their serializers, which
+ * see their getters, unless `all` is set (for the output of a serializer).
+ */
+function scrubDeep(value: unknown, depth = 0, all = false): unknown {
   if (typeof value === 'string') return scrub(value);
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
-  // Class instances (requests, errors) are left to their serializers, which see their getters.
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1, all));
   const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubDeep(item, depth + 1)]));
+  if (!all && proto !== Object.prototype && proto !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, scrubDeep(item, depth + 1, all)]));
 }
 
 export const REDACT_PATHS = [
@@ -54,6 +57,7 @@ export function loggerOptions(level: string): LoggerOptions {
     formatters: {
       // Bindings and merged objects go through the same scrubbing as messages.
       log: (object) => scrubDeep(object) as Record<string, unknown>,
+      bindings: (bindings) => scrubDeep(bindings) as Record<string, unknown>,
     },
     hooks: {
       logMethod(args, method) {
@@ -62,10 +66,8 @@ export function loggerOptions(level: string): LoggerOptions {
       },
     },
     serializers: {
-      err: (err: Error) => {
-        const base = pino.stdSerializers.err(err);
-        return { ...base, message: scrub(base.message), stack: base.stack ? scrub(base.stack) : base.stack };
-      },
+      // Errors carry more than a message: query parameters, SMTP responses, causes.
+      err: (err: Error) => scrubDeep(pino.stdSerializers.err(err), 0, true),
       req: (req: { method?: string; url?: string; id?: string }) => ({
         method: req.method,
         url: scrub(String(req.url ?? '')),

@@ -17,15 +17,20 @@ const FASTIFY_CODES: Record<string, { code: string; message?: string }> = {
 
 function validationDetails(error: FastifyError): FieldIssue[] {
   const context = (error as { validationContext?: string }).validationContext ?? 'body';
-  return (error.validation ?? []).map((issue) => {
+  return (error.validation ?? []).flatMap((issue) => {
     const raw = issue as unknown as {
+      keyword?: string;
       instancePath?: string;
-      params?: { issue?: { path?: PropertyKey[] } };
+      params?: { keys?: string[] };
       message?: string;
     };
-    const path =
-      raw.params?.issue?.path?.map(String).join('.') ?? raw.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
-    return { path: path ? `${context}.${path}` : context, message: raw.message ?? 'invalid' };
+    const path = raw.instancePath?.replace(/^\//, '').replaceAll('/', '.') ?? '';
+    const base = path ? `${context}.${path}` : context;
+    // Name each unknown field by its own path, where zod reports it on the object holding it.
+    if (raw.keyword === 'unrecognized_keys' && raw.params?.keys?.length) {
+      return raw.params.keys.map((key) => ({ path: `${base}.${key}`, message: `unknown field "${key}"` }));
+    }
+    return [{ path: base, message: raw.message ?? 'invalid' }];
   });
 }
 

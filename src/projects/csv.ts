@@ -12,7 +12,7 @@ import { findSiteIssues, type Site } from './schema.js';
 
 const COLUMN_ALIASES: Record<string, string[]> = {
   ref: ['ref', 'reference', 'refsite', 'siteref', 'codesite', 'referencesite'],
-  name: ['name', 'nom', 'nomsite', 'sitename', 'libelle', 'site'],
+  name: ['name', 'nom', 'nomsite', 'nomdusite', 'sitename', 'libelle', 'site'],
   address: ['address', 'adresse', 'street', 'rue'],
   postalCode: ['postalcode', 'codepostal', 'cp', 'zip', 'zipcode'],
   city: ['city', 'ville', 'commune'],
@@ -80,14 +80,39 @@ function detectDelimiter(content: string): ';' | ',' {
   return (firstLine.match(/;/g)?.length ?? 0) >= (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
 }
 
+/**
+ * The line on which each record starts, from the byte offsets csv-parse reports at the end of
+ * each record: blank lines are skipped and quoted line breaks counted, whatever the line ends.
+ */
+function lineCounter(content: string, headerEnd: number): (recordEnd: number) => number {
+  const buffer = Buffer.from(content, 'utf8');
+  let start = headerEnd;
+  let line = 1 + countNewlines(buffer, 0, headerEnd);
+  return (recordEnd) => {
+    let first = start;
+    while (buffer[first] === 0x0d || buffer[first] === 0x0a) first++;
+    line += countNewlines(buffer, start, first);
+    const result = line;
+    line += countNewlines(buffer, first, recordEnd);
+    start = recordEnd;
+    return result;
+  };
+}
+
+function countNewlines(buffer: Buffer, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if (buffer[i] === 0x0a) count++;
+  return count;
+}
+
 export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>): CsvResult {
-  let records: { record: string[]; info: { lines: number; raw?: string } }[];
+  let records: { record: string[]; info: { bytes: number } }[];
   try {
     records = parse(content, {
       bom: true,
       delimiter: detectDelimiter(content),
       info: true,
-      raw: true,
+      record_delimiter: ['\r\n', '\n'],
       skip_empty_lines: true,
       relax_column_count: true,
     }) as unknown as typeof records;
@@ -103,7 +128,15 @@ export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>):
     const key = normaliseHeader(name);
     return Object.entries(COLUMN_ALIASES).find(([, aliases]) => aliases.includes(key))?.[0];
   });
-  const ignoredColumns = header.record.filter((_, i) => columns[i] === undefined);
+  const ignoredColumns = header.record.filter((_, i) => columns[i] === undefined && header.record[i]?.trim());
+  const twice = columns.find((column, i) => column !== undefined && columns.indexOf(column) !== i);
+  if (twice) {
+    const names = header.record.filter((_, i) => columns[i] === twice).map((name) => `"${name}"`);
+    return {
+      ok: false,
+      issues: [{ line: 1, path: twice, message: `columns ${names.join(' and ')} both give ${twice}: keep one` }],
+    };
+  }
   const missing = REQUIRED.filter((column) => !columns.includes(column));
   if (missing.length > 0) {
     return {
@@ -119,9 +152,11 @@ export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>):
   const issues: CsvIssue[] = [];
   const sites: Site[] = [];
   const lines: number[] = [];
+  const lineOf = lineCounter(content, header.info.bytes);
   for (const { record, info } of rows) {
-    // info.lines is where the record ends; a quoted newline makes it span several lines.
-    const line = info.lines - ((info.raw ?? '').replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
+    const line = lineOf(info.bytes);
+    // Spreadsheets export empty rows as ";;;;": they carry nothing.
+    if (record.every((cell) => cell.trim() === '')) continue;
     if (record.length !== header.record.length) {
       issues.push({ line, path: 'csv', message: `expected ${header.record.length} cells, found ${record.length}` });
       continue;
@@ -142,7 +177,8 @@ export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>):
     sites.push({ ...site, ...(access ? { access: JSON.parse(JSON.stringify(access)) } : {}) });
     lines.push(line);
   }
-  if (rows.length === 0) issues.push({ line: 2, path: 'csv', message: 'no site lines after the header' });
+  if (sites.length === 0 && issues.length === 0)
+    issues.push({ line: 2, path: 'csv', message: 'no site lines after the header' });
 
   // Cross-line rules (duplicate refs, unknown contacts) are the order's own checks.
   for (const issue of findSiteIssues(sites, contactIds)) {

@@ -70,8 +70,17 @@ export const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
   .refine((value) => DateTime.fromISO(value, { zone: 'Europe/Paris' }).isValid, 'not a real calendar date');
 
+// Control characters (NUL above all, which PostgreSQL refuses) never belong in a name or label.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 export const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `at most ${max} characters`)
+    .refine((value) => !CONTROL.test(value), 'contains a control character');
 
 export const ref = z
   .string()

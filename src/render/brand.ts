@@ -21,6 +21,8 @@ export const brandSchema = z.strictObject({
   name: plain(40),
   legalName: plain(120),
   website: httpsUrl,
+  /** Default sender for previews; the service's EMAIL_FROM wins when it sends for real. */
+  sender: z.strictObject({ name: plain(60), address: z.email() }),
   colors: z.strictObject({
     primary: colour,
     primaryDark: colour,
@@ -35,10 +37,25 @@ export const brandSchema = z.strictObject({
   logo: z.strictObject({ url: httpsUrl, alt: plain(80), width: z.int().min(40).max(300) }),
   portal: z.strictObject({ url: httpsUrl, title: plain(120), text: plain(400), button: plain(60) }),
   antiPhishing: plain(400),
-  social: z.array(z.strictObject({ network: z.enum(['linkedin', 'youtube', 'x', 'facebook', 'instagram']), label: plain(40), url: httpsUrl })).max(6),
+  social: z
+    .array(
+      z.strictObject({
+        network: z.enum(['linkedin', 'youtube', 'x', 'facebook', 'instagram']),
+        label: plain(40),
+        url: httpsUrl,
+      }),
+    )
+    .max(6),
   legal: plain(600),
   afterSales: z
-    .array(z.strictObject({ label: plain(80), phone: plain(40).optional(), email: z.email().optional(), hours: plain(120).optional() }))
+    .array(
+      z.strictObject({
+        label: plain(80),
+        phone: plain(40).optional(),
+        email: z.email().optional(),
+        hours: plain(120).optional(),
+      }),
+    )
     .min(1)
     .max(5),
   surveyPath: z.string().regex(/^\/[a-z0-9/_-]*$/, 'a path such as /satisfaction'),
@@ -47,6 +64,7 @@ export const brandSchema = z.strictObject({
 export type Brand = z.output<typeof brandSchema>;
 
 export function escapeHtml(value: string): string {
+  if (!/[&<>"]/.test(value)) return value;
   return value.replace(/[&<>"]/g, (char) => HTML_ENTITIES[char] ?? char);
 }
 // The apostrophe is left alone: French copy is full of them and attributes use double quotes.

@@ -12,7 +12,14 @@ import type { OffersView } from './phrasing.js';
 
 /** Everything a template can read. Keys are always present: Handlebars runs in strict mode. */
 export interface MessageContext {
-  project: { ref: string; orderNumber: string; trackingNumber: string; label: string; company: string; receivedOn: string };
+  project: {
+    ref: string;
+    orderNumber: string;
+    trackingNumber: string;
+    label: string;
+    company: string;
+    receivedOn: string;
+  };
   greeting: string;
   rac: RacView;
   offers: OffersView;
@@ -28,7 +35,12 @@ function zodIssues(prefix: string, issues: readonly { path: readonly PropertyKey
 }
 
 /** Validates the sender's input against the template and prepares the template's variables. */
-export function buildContext(set: TemplateSet, template: LoadedTemplate, input: RenderInput, publicBaseUrl: string): { context: MessageContext; warnings: string[] } {
+export function buildContext(
+  set: TemplateSet,
+  template: LoadedTemplate,
+  input: RenderInput,
+  publicBaseUrl: string,
+): { context: MessageContext; warnings: string[] } {
   const { manifest } = template;
   const { project } = input;
   const blocks = resolveBlocks(manifest.blocks, input.blocks);
@@ -44,7 +56,9 @@ export function buildContext(set: TemplateSet, template: LoadedTemplate, input: 
   const kit = createKit(project, set.brand, publicBaseUrl);
   const view = manifest.view(parsedData.data, kit);
   const warnings = [...(view.warnings ?? [])];
-  const recipients: Contact[] = view.recipients ?? (manifest.audience === 'all' ? kit.distinctContacts() : [kit.mainContact()].filter((c) => c !== undefined));
+  const recipients: Contact[] =
+    view.recipients ??
+    (manifest.audience === 'all' ? kit.distinctContacts() : [kit.mainContact()].filter((c) => c !== undefined));
   if (recipients.length === 0) warnings.push('the order has no client contact: the greeting is impersonal');
   const rac = racView(project, profile);
   if (!rac.phone) warnings.push('the signature has no phone number');

@@ -1,4 +1,5 @@
 import { DateTime, Info } from 'luxon';
+import { memo } from './memo.js';
 
 /**
  * French date wording. luxon parses and moves instants into Europe/Paris; the French day and
@@ -19,17 +20,20 @@ export function parseDate(iso: string): DateTime {
   return DATE_ONLY.test(iso) ? DateTime.fromISO(iso, { zone: 'utc' }) : DateTime.fromISO(iso, { zone: ZONE });
 }
 
+const longDate = (date: DateTime) =>
+  `${WEEKDAYS[date.weekday - 1]} ${date.day === 1 ? '1er' : date.day} ${MONTHS[date.month - 1]} ${date.year}`;
+const shortDate = (date: DateTime) => `${date.day === 1 ? '1er' : date.day} ${MONTHS[date.month - 1]} ${date.year}`;
+const longDateOf = memo((iso) => longDate(parseDate(iso)));
+const shortDateOf = memo((iso) => shortDate(parseDate(iso)));
+
 /** "mardi 14 avril 2026", "mercredi 1er avril 2026". */
 export function frenchDate(value: string | DateTime): string {
-  const date = typeof value === 'string' ? parseDate(value) : value;
-  const day = date.day === 1 ? '1er' : String(date.day);
-  return `${WEEKDAYS[date.weekday - 1]} ${day} ${MONTHS[date.month - 1]} ${date.year}`;
+  return typeof value === 'string' ? longDateOf(value) : longDate(value);
 }
 
 /** "14 avril 2026", for subjects where the weekday is noise. */
 export function frenchShortDate(value: string | DateTime): string {
-  const date = typeof value === 'string' ? parseDate(value) : value;
-  return `${date.day === 1 ? '1er' : date.day} ${MONTHS[date.month - 1]} ${date.year}`;
+  return typeof value === 'string' ? shortDateOf(value) : shortDate(value);
 }
 
 /** "8 h", "8 h 30" (French typography puts spaces around the h). */

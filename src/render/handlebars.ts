@@ -12,10 +12,12 @@ export type CompiledTemplate = (context: unknown) => string;
  */
 export function createHandlebars(brand: Brand): HandlebarsEnv {
   const hb = Handlebars.create();
-  const paragraphStyle = 'margin:0 0 12px 0;';
   const linkStyle = `color:${brand.colors.primary};text-decoration:underline;`;
   // The only way markup from a sender reaches the HTML: escaped, then linkified by us.
-  hb.registerHelper('block', (value: unknown) => new hb.SafeString(typeof value === 'string' ? blockToHtml(value, paragraphStyle, linkStyle) : ''));
+  hb.registerHelper(
+    'block',
+    (value: unknown) => new hb.SafeString(typeof value === 'string' ? blockToHtml(value, linkStyle) : ''),
+  );
   // Every dynamic href goes through here: anything but http(s), mailto or tel becomes "#".
   hb.registerHelper('href', (value: unknown) => (typeof value === 'string' ? (safeHref(value) ?? '#') : '#'));
   return hb;
@@ -54,8 +56,10 @@ function translateError(error: unknown, source: string, file: string): unknown {
   if (!match) return error;
   const [, name = '?', line = '1', column = '0'] = match;
   const text = source.split('\n')[Number(line) - 1] ?? '';
-  const path = /^[@A-Za-z0-9_./-]+/.exec(text.slice(Number(column)))?.[0];
-  const variable = path && (path === name || path.endsWith(`.${name}`)) ? path : name;
+  // The message names only the missing segment; the source at line:column has the full path.
+  const segments = /^[@A-Za-z0-9_./-]+/.exec(text.slice(Number(column)))?.[0].split('.') ?? [];
+  const at = segments.indexOf(name);
+  const variable = at >= 0 ? segments.slice(0, at + 1).join('.') : name;
   return new AppError('template_variable_missing', 422, `template variable missing: ${variable} (${file})`, {
     details: [{ path: variable, message: `not provided to template ${file}` }],
     cause: error,

@@ -8,6 +8,7 @@ import { brandSchema, brandSlots, fillSlots, type Brand } from './brand.js';
 import { compileMjml, TemplateCompileError } from './compiler.js';
 import { compileHandlebars, createHandlebars, type CompiledTemplate, type HandlebarsEnv } from './handlebars.js';
 import type { TemplateManifest } from './manifest.js';
+import { projectFromJson } from './samples.js';
 import type { TemplateDetail } from './types.js';
 
 /**
@@ -66,26 +67,15 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
   return result.data;
 }
 
-const sampleProjectSchema = z.object({ ref: z.string().optional(), version: z.int().optional() }).loose();
 const sampleSchema = z.strictObject({
   data: z.record(z.string(), z.unknown()).default({}),
   blocks: z.record(z.string(), z.string()).default({}),
 });
 
+/** The order every sample renders with: an order as integrations send it (ProjectInput). */
 async function loadSampleProject(dir: string): Promise<Project> {
   const file = join(dir, 'sample-project.json');
-  const raw = await readJson(file);
-  const extra = parseWith(sampleProjectSchema, raw, file);
-  const { ref, version, createdAt, updatedAt, ...input } = raw as Record<string, unknown>;
-  const project = parseWith(projectInputSchema, input, file);
-  const stamp = typeof createdAt === 'string' ? createdAt : '2026-01-01T00:00:00.000Z';
-  return {
-    ...project,
-    ref: extra.ref ?? project.orderNumber,
-    version: extra.version ?? 1,
-    createdAt: stamp,
-    updatedAt: typeof updatedAt === 'string' ? updatedAt : stamp,
-  };
+  return projectFromJson(parseWith(projectInputSchema, await readJson(file), file));
 }
 
 async function registerPartials(hb: HandlebarsEnv, dir: string, brand: Brand): Promise<void> {
@@ -105,11 +95,14 @@ async function loadManifest(dir: string, key: string, cache: ManifestCache): Pro
   if (cached) return cached;
   const module = (await import(pathToFileURL(join(dir, key, 'manifest.ts')).href)) as { default?: TemplateManifest };
   const manifest = module.default;
-  if (!manifest || manifest.key !== key) throw new TemplateCompileError(`${key}/manifest.ts`, `must default-export a manifest whose key is "${key}"`);
+  if (!manifest || manifest.key !== key)
+    throw new TemplateCompileError(`${key}/manifest.ts`, `must default-export a manifest whose key is "${key}"`);
   const names = new Set<string>();
   for (const block of manifest.blocks) {
-    if (names.has(block.name)) throw new TemplateCompileError(`${key}/manifest.ts`, `block "${block.name}" declared twice`);
-    if (block.default.length > block.maxLength) throw new TemplateCompileError(`${key}/manifest.ts`, `default of block "${block.name}" exceeds its maxLength`);
+    if (names.has(block.name))
+      throw new TemplateCompileError(`${key}/manifest.ts`, `block "${block.name}" declared twice`);
+    if (block.default.length > block.maxLength)
+      throw new TemplateCompileError(`${key}/manifest.ts`, `default of block "${block.name}" exceeds its maxLength`);
     names.add(block.name);
   }
   cache.set(key, manifest);
@@ -117,7 +110,8 @@ async function loadManifest(dir: string, key: string, cache: ManifestCache): Pro
 }
 
 function withBody(layout: string, body: string, file: string): string {
-  if (layout.split('[[body]]').length !== 2) throw new TemplateCompileError(file, 'the layout must contain [[body]] exactly once');
+  if (layout.split('[[body]]').length !== 2)
+    throw new TemplateCompileError(file, 'the layout must contain [[body]] exactly once');
   return layout.replace('[[body]]', () => body);
 }
 
@@ -126,9 +120,17 @@ async function loadEmail(set: TemplateSet, key: string, layouts: { mjml: string;
   const htmlSlots = brandSlots(set.brand, true);
   const textSlots = brandSlots(set.brand, false);
   const subjectSource = fillSlots(await read(dir, 'subject.hbs'), textSlots, `${key}/subject.hbs`).trim();
-  const mjmlSource = fillSlots(withBody(layouts.mjml, await read(dir, 'body.mjml'), 'layout.mjml'), htmlSlots, `${key}/body.mjml`);
+  const mjmlSource = fillSlots(
+    withBody(layouts.mjml, await read(dir, 'body.mjml'), 'layout.mjml'),
+    htmlSlots,
+    `${key}/body.mjml`,
+  );
   const htmlSource = await compileMjml(mjmlSource, `${key}/body.mjml`);
-  const textSource = fillSlots(withBody(layouts.text, await read(dir, 'text.hbs'), 'layout.txt.hbs'), textSlots, `${key}/text.hbs`);
+  const textSource = fillSlots(
+    withBody(layouts.text, await read(dir, 'text.hbs'), 'layout.txt.hbs'),
+    textSlots,
+    `${key}/text.hbs`,
+  );
   return {
     subject: compileHandlebars(set.hb, subjectSource, `${key}/subject.hbs`, false),
     html: compileHandlebars(set.hb, htmlSource, `${key}/body.mjml`, true),
@@ -146,12 +148,22 @@ export async function loadTemplates(dir: string, cache: ManifestCache): Promise<
   const layouts = { mjml: await read(dir, 'layout.mjml'), text: await read(dir, 'layout.txt.hbs') };
   const sampleProject = await loadSampleProject(dir);
   const entries = await readdir(dir, { withFileTypes: true });
-  const keys = entries.filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'manifest.ts'))).map((entry) => entry.name);
+  const keys = entries
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'manifest.ts')))
+    .map((entry) => entry.name);
   for (const key of keys.sort()) {
     const manifest = await loadManifest(dir, key, cache);
     const textSlots = brandSlots(brand, false);
     const email = manifest.channel === 'email' ? await loadEmail(set, key, layouts) : null;
-    const sms = manifest.channel === 'sms' ? compileHandlebars(set.hb, fillSlots(await read(dir, key, 'sms.hbs'), textSlots, `${key}/sms.hbs`).trim(), `${key}/sms.hbs`, false) : null;
+    const sms =
+      manifest.channel === 'sms'
+        ? compileHandlebars(
+            set.hb,
+            fillSlots(await read(dir, key, 'sms.hbs'), textSlots, `${key}/sms.hbs`).trim(),
+            `${key}/sms.hbs`,
+            false,
+          )
+        : null;
     const sampleFile = join(dir, key, 'sample.json');
     const sampleInput = parseWith(sampleSchema, await readJson(sampleFile), sampleFile);
     const sample: Sample = { project: sampleProject, ...sampleInput };

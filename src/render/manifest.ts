@@ -1,3 +1,4 @@
+import type { DateTime } from 'luxon';
 import type { z } from 'zod';
 import type { Contact, Project, Site } from '../projects/schema.js';
 import type { Brand } from './brand.js';
@@ -37,9 +38,12 @@ export interface ViewKit {
   milestone(code: string): { planned: string | null; actual: string | null };
   /** Default satisfaction survey link for this project. */
   surveyUrl(): string;
-  date(iso: string): string;
-  shortDate(iso: string): string;
-  smsDate(iso: string): string;
+  /** "mardi 14 avril 2026"; a string is a YYYY-MM-DD date or an instant with offset (shown in Paris time). */
+  date(value: string | DateTime): string;
+  /** "14 avril 2026" */
+  shortDate(value: string | DateTime): string;
+  /** "mardi 14/04" */
+  smsDate(value: string | DateTime): string;
   window(startIso: string, endIso: string): Window;
   phone(e164: string): string;
   count(n: number, singular: string, plural?: string): string;

@@ -2,6 +2,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { email, phone } from '../projects/fields.js';
 import type { Contact, Project } from '../projects/schema.js';
+import { memo } from './memo.js';
 import type { RacProfile } from './types.js';
 
 export const DEFAULT_RAC_TITLE = 'Votre Responsable Affaire Client';
@@ -11,7 +12,10 @@ export const racProfileSchema = z.strictObject({
   title: z.string().trim().min(1, 'must not be empty').max(80, 'at most 80 characters').optional(),
   phone: phone.optional(),
   email: email.optional(),
-  photoUrl: z.url({ protocol: /^https$/, message: 'an https URL' }).max(500, 'at most 500 characters').optional(),
+  photoUrl: z
+    .url({ protocol: /^https$/, message: 'an https URL' })
+    .max(500, 'at most 500 characters')
+    .optional(),
 });
 
 export interface RacView {
@@ -21,34 +25,34 @@ export interface RacView {
   phone: string | null;
   /** "tel:+33639980104", or null. */
   phoneHref: string | null;
-  email: string | null;
+  email: string;
+  /** "mailto:…" */
+  emailHref: string;
   photoUrl: string | null;
 }
 
-export function displayPhone(e164: string): string {
+/** "06 39 98 01 04" for a French number, "+44 20 7946 0958" otherwise. */
+export const displayPhone = memo((e164: string): string => {
   const parsed = parsePhoneNumberFromString(e164, 'FR');
   if (!parsed) return e164;
   return parsed.country === 'FR' ? parsed.formatNational() : parsed.formatInternational();
-}
+});
 
 /**
- * The signature. A given profile replaces the default entirely (a colleague covering for the
- * RAC signs with their own details, not a mix of both); without one, the project's RAC signs.
- * The profile is expected to be validated with racProfileSchema already.
+ * The signature: the RAC's profile (how they present themselves) over the project's RAC; a
+ * phone or email missing from the profile falls back to the order's, so a partial profile
+ * never makes the RAC unreachable. The profile must have passed racProfileSchema.
  */
 export function racView(project: Project, profile: RacProfile | undefined): RacView {
-  const source = profile ?? {
-    displayName: `${project.rac.firstName} ${project.rac.lastName}`,
-    phone: project.rac.phone,
-    email: project.rac.email,
-  };
-  const e164 = source.phone ?? null;
+  const e164 = profile?.phone ?? project.rac.phone ?? null;
+  const address = profile?.email ?? project.rac.email;
   return {
-    displayName: source.displayName,
+    displayName: profile?.displayName ?? `${project.rac.firstName} ${project.rac.lastName}`,
     title: profile?.title ?? DEFAULT_RAC_TITLE,
     phone: e164 ? displayPhone(e164) : null,
     phoneHref: e164 ? `tel:${e164}` : null,
-    email: source.email ?? null,
+    email: address,
+    emailHref: `mailto:${address}`,
     photoUrl: profile?.photoUrl ?? null,
   };
 }

@@ -24,7 +24,7 @@ export function offerLabels(offers: readonly Offer[]): string[] {
   const labels: string[] = [];
   for (const offer of offers) {
     const label = offer.label.trim().replace(/\s+/g, ' ');
-    const key = label.toLocaleLowerCase('fr');
+    const key = label.toLowerCase();
     if (label === '' || seen.has(key)) continue;
     seen.add(key);
     labels.push(label);

@@ -8,9 +8,10 @@ export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Text part: no trailing blanks, at most one empty line in a row (conditions leave gaps). */
+/** Text part: at most one empty line in a row (conditions that render nothing leave gaps). */
 export function tidyText(text: string): string {
-  return `${text.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').trim()}\n`;
+  const tidy = text.includes('\n\n\n') ? text.replace(/\n{3,}/g, '\n\n') : text;
+  return `${tidy.trim()}\n`;
 }
 
 /**
@@ -21,7 +22,12 @@ function neutraliseMustaches(html: string): string {
   return html.includes('{{') ? html.replaceAll('{{', '&#123;&#123;') : html;
 }
 
-export function renderMessage(set: TemplateSet, template: LoadedTemplate, input: RenderInput, publicBaseUrl: string): RenderResult {
+export function renderMessage(
+  set: TemplateSet,
+  template: LoadedTemplate,
+  input: RenderInput,
+  publicBaseUrl: string,
+): RenderResult {
   const { context, warnings } = buildContext(set, template, input, publicBaseUrl);
   if (template.email) {
     context.subject = oneLine(template.email.subject(context));
@@ -33,5 +39,12 @@ export function renderMessage(set: TemplateSet, template: LoadedTemplate, input:
   let body = oneLine(template.sms(context));
   if (input.transliterate) body = transliterate(body);
   const measure = measureSms(body);
-  return { channel: 'sms', body, encoding: measure.encoding, segments: measure.segments, length: measure.length, warnings: [...warnings, ...measure.warnings] };
+  return {
+    channel: 'sms',
+    body,
+    encoding: measure.encoding,
+    segments: measure.segments,
+    length: measure.length,
+    warnings: [...warnings, ...measure.warnings],
+  };
 }

@@ -55,7 +55,12 @@ export async function createRenderer(options: RendererOptions): Promise<Renderer
 
   return {
     list: (): TemplateSummary[] =>
-      [...set.templates.values()].map(({ detail }) => ({ key: detail.key, channel: detail.channel, milestone: detail.milestone, description: detail.description })),
+      [...set.templates.values()].map(({ detail }) => ({
+        key: detail.key,
+        channel: detail.channel,
+        milestone: detail.milestone,
+        description: detail.description,
+      })),
     get: (key): TemplateDetail | undefined => set.templates.get(key)?.detail,
     render: (key, input): RenderResult => renderMessage(set, find(key), input, options.publicBaseUrl),
     renderSample(key, overrides = {}): RenderResult {
@@ -64,7 +69,11 @@ export async function createRenderer(options: RendererOptions): Promise<Renderer
       return renderMessage(
         set,
         template,
-        { project: sample.project, data: { ...sample.data, ...overrides.data }, blocks: { ...sample.blocks, ...overrides.blocks } },
+        {
+          project: sample.project,
+          data: { ...sample.data, ...overrides.data },
+          blocks: { ...sample.blocks, ...overrides.blocks },
+        },
         options.publicBaseUrl,
       );
     },

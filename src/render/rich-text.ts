@@ -12,6 +12,8 @@ const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:', 'tel:']);
 
 /** Normalises line endings and surrounding blank space, as stored and as shown in the text part. */
 export function normaliseBlock(text: string): string {
+  // Most blocks need nothing but a trim: skip the split/join when so.
+  if (!/\r|[ \t]\n|\n\n\n/.test(text)) return text.trim();
   return text
     .replace(/\r\n?/g, '\n')
     .split('\n')
@@ -48,7 +50,10 @@ function splitTrailing(candidate: string): [string, string] {
   return [url, rest];
 }
 
+const MAY_LINK = /https?:\/\/|mailto:/i;
+
 function linkifyLine(line: string, linkStyle: string): string {
+  if (!MAY_LINK.test(line)) return escapeHtml(line);
   let html = '';
   let last = 0;
   for (const match of line.matchAll(LINK)) {
@@ -66,12 +71,21 @@ function linkifyLine(line: string, linkStyle: string): string {
   return html + escapeHtml(line.slice(last));
 }
 
-/** Block text → HTML paragraphs, ready to be wrapped in a Handlebars SafeString. */
-export function blockToHtml(text: string, paragraphStyle: string, linkStyle: string): string {
+/**
+ * Block text → HTML paragraphs, ready to be wrapped in a Handlebars SafeString. The last
+ * paragraph has no bottom margin: the surrounding mj-text already spaces the blocks.
+ */
+export function blockToHtml(text: string, linkStyle: string): string {
   const normalised = normaliseBlock(text);
   if (normalised === '') return '';
-  return normalised
-    .split(/\n\n/)
-    .map((paragraph) => `<p style="${paragraphStyle}">${paragraph.split('\n').map((line) => linkifyLine(line, linkStyle)).join('<br>')}</p>`)
+  const paragraphs = normalised.split('\n\n');
+  return paragraphs
+    .map((paragraph, index) => {
+      const margin = index === paragraphs.length - 1 ? '0' : '0 0 12px 0';
+      return `<p style="margin:${margin};">${paragraph
+        .split('\n')
+        .map((line) => linkifyLine(line, linkStyle))
+        .join('<br>')}</p>`;
+    })
     .join('');
 }

@@ -24,8 +24,8 @@ export interface CityGroup {
   city: string;
   count: number;
   countLabel: string;
-  sites: SiteView[];
-  last: boolean;
+  /** "Siège Gap (SU1050001), Agence Gap 2 (SU1050002)": one string, escaped once by Handlebars. */
+  list: string;
 }
 
 export interface SitesView {
@@ -47,19 +47,27 @@ export function siteView(site: Site): SiteView {
   };
 }
 
-const collator = new Intl.Collator('fr');
+/** Sort key ignoring case and accents ("Évry" between "Eu" and "Ez"); Intl.Collator is 10× slower. */
+function sortKey(city: string): string {
+  const lower = city.toLowerCase();
+  return /^[\x20-\x7e]*$/.test(lower) ? lower : lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+}
 
 function byCity(sites: readonly Site[]): CityGroup[] {
-  const groups = new Map<string, SiteView[]>();
+  const groups = new Map<string, { count: number; list: string }>();
   for (const site of sites) {
-    const list = groups.get(site.city);
-    if (list) list.push(siteView(site));
-    else groups.set(site.city, [siteView(site)]);
+    const entry = `${site.name} (${site.ref})`;
+    const group = groups.get(site.city);
+    if (group) {
+      group.count += 1;
+      group.list += `, ${entry}`;
+    } else groups.set(site.city, { count: 1, list: entry });
   }
-  const cities = [...groups.keys()].sort(collator.compare);
-  return cities.map((city, index) => {
-    const list = groups.get(city) ?? [];
-    return { city, count: list.length, countLabel: count(list.length, 'site'), sites: list, last: index === cities.length - 1 };
+  const keyed = [...groups.keys()].map((city) => [sortKey(city), city] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map(([, city]) => {
+    const group = groups.get(city) ?? { count: 0, list: '' };
+    return { city, count: group.count, countLabel: count(group.count, 'site'), list: group.list };
   });
 }
 

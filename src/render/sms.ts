@@ -14,12 +14,52 @@ const GSM_EXTENSION = '^{}\\[~]|€\f';
 const GSM = new Set([...GSM_BASIC, ...GSM_EXTENSION]);
 
 const REPLACEMENTS: Record<string, string> = {
-  ê: 'e', ë: 'e', â: 'a', á: 'a', ã: 'a', î: 'i', ï: 'i', í: 'i', ô: 'o', ó: 'o', õ: 'o', û: 'u', ú: 'u', ÿ: 'y', ç: 'c',
-  Ê: 'E', Ë: 'E', È: 'E', Â: 'A', À: 'A', Á: 'A', Î: 'I', Ï: 'I', Ô: 'O', Û: 'U', Ù: 'U', Ÿ: 'Y',
-  œ: 'oe', Œ: 'OE',
-  '’': "'", '‘': "'", '‚': "'", '“': '"', '”': '"', '„': '"', '«': '"', '»': '"',
-  '–': '-', '—': '-', '‐': '-', '…': '...', '•': '-',
-  '\u00a0': ' ', '\u202f': ' ', '\u2009': ' ', '\t': ' ',
+  ê: 'e',
+  ë: 'e',
+  â: 'a',
+  á: 'a',
+  ã: 'a',
+  î: 'i',
+  ï: 'i',
+  í: 'i',
+  ô: 'o',
+  ó: 'o',
+  õ: 'o',
+  û: 'u',
+  ú: 'u',
+  ÿ: 'y',
+  ç: 'c',
+  Ê: 'E',
+  Ë: 'E',
+  È: 'E',
+  Â: 'A',
+  À: 'A',
+  Á: 'A',
+  Î: 'I',
+  Ï: 'I',
+  Ô: 'O',
+  Û: 'U',
+  Ù: 'U',
+  Ÿ: 'Y',
+  œ: 'oe',
+  Œ: 'OE',
+  '’': "'",
+  '‘': "'",
+  '‚': "'",
+  '“': '"',
+  '”': '"',
+  '„': '"',
+  '«': '"',
+  '»': '"',
+  '–': '-',
+  '—': '-',
+  '‐': '-',
+  '…': '...',
+  '•': '-',
+  '\u00a0': ' ',
+  '\u202f': ' ',
+  '\u2009': ' ',
+  '\t': ' ',
 };
 
 export function isGsm7(text: string): boolean {
@@ -61,7 +101,9 @@ export function measureSms(body: string): SmsMeasure {
   if (segments > 1) {
     const cause =
       encoding === 'UCS-2'
-        ? `UCS-2 because of ${nonGsmCharacters(body).map((char) => JSON.stringify(char)).join(', ')}; transliterate: true may bring it back to GSM-7`
+        ? `UCS-2 because of ${nonGsmCharacters(body)
+            .map((char) => JSON.stringify(char))
+            .join(', ')}; transliterate: true may bring it back to GSM-7`
         : 'GSM-7';
     warnings.push(`the SMS takes ${segments} segments (${message.numberOfCharacters} characters, ${cause})`);
   }

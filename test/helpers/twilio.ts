@@ -59,19 +59,17 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       accepted.push(entry);
       sequence++;
       const sid = `SM${String(sequence).padStart(32, '0')}`;
-      res
-        .writeHead(201, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            sid,
-            account_sid: match[1],
-            to: params.To,
-            from: params.From,
-            body: params.Body,
-            status: 'queued',
-            num_segments: '1',
-          }),
-        );
+      res.writeHead(201, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          sid,
+          account_sid: match[1],
+          to: params.To,
+          from: params.From,
+          body: params.Body,
+          status: 'queued',
+          num_segments: '1',
+        }),
+      );
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,129 @@
+import type { Project } from '../projects/schema.js';
+import { sampleDataFor } from './samples.js';
+import type { Renderer, RenderResult } from './types.js';
+
+/**
+ * What `npm run templates:check` verifies for every template and order: no template syntax
+ * left in the output, a non-empty text part, every site named where sites are listed, no
+ * repeated paragraph, and hostile input (markup, quotes, ampersands, mustaches, emoji,
+ * javascript: links) coming out escaped in the HTML.
+ */
+
+export const HOSTILE_BLOCK =
+  '<script>alert(1)</script> "quotes" Tom & Jerry {{x}} 🚀 javascript:alert(1) <a href="javascript:alert(1)">clic</a>';
+export const HOSTILE_NAME = '<script>alert(1)</script>"Dupont" & {{x}} 🚀';
+
+/** How Handlebars escapes a value in HTML (what a correctly escaped value looks like). */
+export function escapedLikeHandlebars(value: string): string {
+  const map: Record<string, string> = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#x27;',
+    '`': '&#x60;',
+    '=': '&#x3D;',
+  };
+  return value.replace(/[&<>"'`=]/g, (char) => map[char] ?? char);
+}
+
+/** Paragraphs (blank-line separated) that appear more than once in a text part. */
+export function repeatedParagraphs(text: string): string[] {
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  for (const paragraph of text
+    .split(/\n\s*\n/)
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    if (seen.has(paragraph)) repeated.push(paragraph);
+    seen.add(paragraph);
+  }
+  return repeated;
+}
+
+function outputProblems(result: RenderResult, project: Project, listsSites: boolean): string[] {
+  const problems: string[] = [];
+  if (result.channel === 'sms') {
+    if (result.body.trim() === '') problems.push('empty SMS body');
+    if (result.body.includes('{{')) problems.push('raw {{ in the SMS body');
+    return problems;
+  }
+  if (result.subject.trim() === '') problems.push('empty subject');
+  if (result.text.trim() === '') problems.push('empty text part');
+  for (const [part, value] of [
+    ['subject', result.subject],
+    ['html', result.html],
+    ['text', result.text],
+  ] as const) {
+    if (value.includes('{{')) problems.push(`raw {{ in the ${part}`);
+  }
+  for (const paragraph of repeatedParagraphs(result.text))
+    problems.push(`repeated paragraph: ${paragraph.slice(0, 60)}…`);
+  if (listsSites) {
+    for (const site of project.sites) {
+      if (!result.html.includes(site.ref) || !result.html.includes(escapedLikeHandlebars(site.name)))
+        problems.push(`site ${site.ref} missing from the HTML`);
+      if (!result.text.includes(site.ref)) problems.push(`site ${site.ref} missing from the text part`);
+    }
+  }
+  return problems;
+}
+
+function hostileProblems(result: RenderResult): string[] {
+  if (result.channel === 'sms') return [];
+  const html = result.html;
+  const problems: string[] = [];
+  if (/<script/i.test(html)) problems.push('unescaped <script> in the HTML');
+  if (/href\s*=\s*["']?\s*javascript:/i.test(html)) problems.push('javascript: link in the HTML');
+  if (html.includes('"quotes"') || html.includes('"Dupont"')) problems.push('unescaped quotes in the HTML');
+  if (html.includes('Tom & Jerry') || html.includes('" & ')) problems.push('unescaped & in the HTML');
+  if (!html.includes('🚀')) problems.push('emoji lost in the HTML');
+  if (!result.text.includes('🚀')) problems.push('emoji lost in the text part');
+  return problems;
+}
+
+function hostileProject(project: Project): Project {
+  return {
+    ...project,
+    contacts: project.contacts.map((contact) => ({ ...contact, firstName: HOSTILE_NAME, lastName: HOSTILE_NAME })),
+  };
+}
+
+export interface CheckTarget {
+  name: string;
+  project: Project;
+}
+
+export function checkTemplates(
+  renderer: Renderer,
+  targets: readonly CheckTarget[],
+  listsSites: (key: string) => boolean,
+): string[] {
+  const problems: string[] = [];
+  for (const summary of renderer.list()) {
+    const detail = renderer.get(summary.key);
+    if (!detail) continue;
+    const sample = detail.sample as { data: Record<string, unknown>; blocks: Record<string, string> };
+    for (const target of targets) {
+      const where = `${summary.key} × ${target.name}`;
+      const data = sampleDataFor(sample.data, target.project);
+      try {
+        const result = renderer.render(summary.key, { project: target.project, data, blocks: sample.blocks });
+        problems.push(
+          ...outputProblems(result, target.project, listsSites(summary.key)).map((problem) => `${where}: ${problem}`),
+        );
+        const blocks = Object.fromEntries(detail.blocks.map((block) => [block.name, HOSTILE_BLOCK]));
+        const hostile = renderer.render(summary.key, {
+          project: hostileProject(target.project),
+          data,
+          blocks,
+          racProfile: { displayName: HOSTILE_NAME },
+        });
+        problems.push(...hostileProblems(hostile).map((problem) => `${where} (hostile input): ${problem}`));
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,23 @@
+import type { BlockSpec } from '../src/render/manifest.js';
+
+/** Editable blocks most templates offer; each template picks its own and its closing line. */
+
+export const personalMessage: BlockSpec = {
+  name: 'personalMessage',
+  label: 'Message personnel',
+  default: '',
+  maxLength: 2000,
+  required: false,
+};
+
+export const additionalInfo: BlockSpec = {
+  name: 'additionalInfo',
+  label: 'Informations complémentaires',
+  default: '',
+  maxLength: 2000,
+  required: false,
+};
+
+export function closing(text: string): BlockSpec {
+  return { name: 'closing', label: 'Formule de conclusion', default: text, maxLength: 500, required: true };
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { TemplateManifest } from '../../src/render/manifest.js';
+import { closing, personalMessage } from '../blocks.js';
+import { calendarDate, webUrl } from '../fields.js';
+
+const data = z.strictObject({
+  surveyUrl: webUrl
+    .optional()
+    .describe('Satisfaction survey link; defaults to PUBLIC_BASE_URL + the brand survey path + the project ref'),
+  sentOn: calendarDate
+    .optional()
+    .describe('When the survey was sent; defaults to the surveySent milestone (actual, else planned)'),
+});
+
+export default {
+  key: 'relance-bilan',
+  channel: 'email',
+  milestone: 'surveySent',
+  description: "Relance courte du client qui n'a pas encore répondu au questionnaire de satisfaction.",
+  audience: 'main',
+  listsSites: false,
+  preheader: 'Quelques minutes suffisent pour nous donner votre avis sur le déploiement.',
+  data,
+  blocks: [personalMessage, closing('Merci par avance pour votre retour.')],
+  view(input, kit) {
+    const sent = kit.milestone('surveySent');
+    const sentOn = input.sentOn ?? sent.actual ?? sent.planned;
+    return { vars: { sentOn: sentOn ? kit.date(sentOn) : null, surveyUrl: input.surveyUrl ?? kit.surveyUrl() } };
+  },
+} satisfies TemplateManifest<typeof data>;

@@ -1,0 +1,708 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { ProjectInput } from '../../src/projects/schema.js';
+import { BACKENDS } from '../helpers/db.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { loadFixture } from '../helpers/fixtures.js';
+
+/**
+ * Bad input gets a 4xx naming the field, and nothing is half-written: every case below is
+ * sent against a database holding two orders, and the database must look exactly the same
+ * afterwards (row counts and the orders as the API returns them).
+ */
+
+const STORED = loadFixture('CMD-2026-000103'); // 2 contacts, 12 sites
+const OTHER = loadFixture('CMD-2026-000101');
+const STORED_URL = `/v1/projects/${STORED.orderNumber}`;
+const NEW_URL = '/v1/projects/CMD-NEW-0001';
+
+type Mutable = ProjectInput & Record<string, unknown>;
+/** A copy of the stored order with one change. */
+function edit(change: (project: Mutable) => void): Mutable {
+  const project = structuredClone(STORED) as Mutable;
+  change(project);
+  return project;
+}
+const contact = (project: Mutable, index: number) => project.contacts[index] as Record<string, unknown>;
+const site = (project: Mutable, index: number) => project.sites[index] as Record<string, unknown>;
+
+interface Case {
+  name: string;
+  method: 'GET' | 'PUT' | 'PATCH' | 'POST';
+  url: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+  status: number;
+  code: string;
+  /** The exact `details[].path` expected among the details. */
+  path?: string;
+  /** What the message must say (used for errors without details). */
+  message?: RegExp;
+  /** For CSV errors: the reported line. */
+  line?: number;
+}
+
+const csv = { 'content-type': 'text/csv' };
+const CSV_HEADER = 'Référence;Nom;Adresse;Code postal;Ville;Contact';
+
+const CASES: Case[] = [
+  // PUT on the stored order: it must stay exactly as it was.
+  {
+    name: 'bad email in contacts[1]',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 1).email = 'claire.roux@')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.1.email',
+  },
+  {
+    name: 'bad RAC email',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.rac.email = 'h.moreau at durance.example')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.rac.email',
+  },
+  {
+    name: 'RAC phone that is not a phone',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.rac.phone = 'call the front desk')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.rac.phone',
+  },
+  {
+    name: 'mobile too short to be a number',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0).mobile = '06 39 98')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.mobile',
+  },
+  {
+    name: 'a landline given as a mobile',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 1).mobile = '01 23 45 67 89')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.1.mobile',
+    message: /not a mobile/,
+  },
+  {
+    name: 'postal code with four digits',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 3).postalCode = '1300')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.3.postalCode',
+  },
+  {
+    name: 'postal code made of letters',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 0).postalCode = 'ABCDE')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.0.postalCode',
+  },
+  {
+    name: 'receivedAt on a day that does not exist',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.receivedAt = '2026-02-30')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.receivedAt',
+    message: /not a real calendar date/,
+  },
+  {
+    name: 'receivedAt written the French way',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.receivedAt = '02/03/2026')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.receivedAt',
+    message: /YYYY-MM-DD/,
+  },
+  {
+    name: 'milestone actual date that does not exist',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.milestones = { ...p.milestones, rle: { planned: '2026-09-19', actual: '2026-02-30' } })),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.milestones.rle.actual',
+  },
+  {
+    name: 'unknown milestone code',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit(
+      (p) => (p.milestones = { ...p.milestones, handover: { planned: '2026-10-01' } } as Mutable['milestones']),
+    ),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.milestones.handover',
+    message: /"handover"/,
+  },
+  {
+    name: 'unknown date field inside a milestone',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.milestones = { ...p.milestones, rle: { due: '2026-10-01' } } as Mutable['milestones'])),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.milestones.rle.due',
+    message: /"due"/,
+  },
+  {
+    name: 'unknown top-level field (strict)',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.priority = 'high')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.priority',
+    message: /"priority"/,
+  },
+  {
+    name: 'a site pointing at an unknown contact',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 2).contactId = 'ct-99')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.2.contactId',
+    message: /ct-99/,
+  },
+  {
+    name: 'duplicate site refs',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 5).ref = 'SU1030001')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.5.ref',
+    message: /duplicate site ref "SU1030001"/,
+  },
+  {
+    name: 'duplicate contact ids',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => {
+      contact(p, 1).id = 'ct-1';
+      p.sites.forEach((s) => (s.contactId = 'ct-1'));
+    }),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.1.id',
+    message: /duplicate contact id "ct-1"/,
+  },
+  {
+    name: 'label of 201 characters',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.label = 'L'.repeat(201))),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.label',
+    message: /at most 200/,
+  },
+  {
+    name: 'site name of 121 characters',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 7).name = 'N'.repeat(121))),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.7.name',
+  },
+  {
+    name: 'empty lastName',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0).lastName = '')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.lastName',
+  },
+  {
+    name: 'lastName of blanks only',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 1).lastName = '   ')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.1.lastName',
+  },
+  {
+    name: 'offers not an array',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.offers = 'BVPN' as unknown as Mutable['offers'])),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.offers',
+  },
+  {
+    name: 'bad civility',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0).civility = 'Dr')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.civility',
+  },
+  {
+    name: 'agency code in lowercase',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (p.agency = 'aerm')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.agency',
+  },
+  {
+    name: 'contact role outside the enum',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 1).role = 'boss')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.1.role',
+  },
+  {
+    name: 'site role outside the enum',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 4).role = 'central')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.4.role',
+  },
+  {
+    name: 'missing RAC',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => delete (p as Partial<Mutable>).rac),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.rac',
+  },
+  // PUT of a new order: nothing may be created.
+  {
+    name: 'new order with a bad email',
+    method: 'PUT',
+    url: NEW_URL,
+    payload: edit((p) => (contact(p, 0).email = 'hugo@@durance.example')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.email',
+  },
+  {
+    name: 'body over the size limit (default 2 MiB)',
+    method: 'PUT',
+    url: NEW_URL,
+    payload: edit((p) => (p.label = 'x'.repeat(2_200_000))),
+    status: 413,
+    code: 'body_too_large',
+    message: /body/i,
+  },
+  {
+    name: 'invalid JSON',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: '{"orderNumber": "CMD-2026-000103",',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'invalid_json',
+    message: /JSON/,
+  },
+  {
+    name: 'JSON null as the body',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: 'null',
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body',
+  },
+  {
+    name: 'bad ref in the URL (PUT)',
+    method: 'PUT',
+    url: '/v1/projects/%20bad',
+    payload: STORED,
+    status: 400,
+    code: 'invalid_input',
+    path: 'params.ref',
+  },
+  {
+    name: 'bad ref in the URL (GET)',
+    method: 'GET',
+    url: '/v1/projects/%20bad',
+    status: 400,
+    code: 'invalid_input',
+    path: 'params.ref',
+  },
+  {
+    name: 'ref of 65 characters in the URL',
+    method: 'GET',
+    url: `/v1/projects/${'R'.repeat(65)}`,
+    status: 400,
+    code: 'invalid_input',
+    path: 'params.ref',
+  },
+  // PATCH milestones
+  {
+    name: 'PATCH milestones with a date that does not exist',
+    method: 'PATCH',
+    url: `${STORED_URL}/milestones`,
+    payload: { rle: { actual: '2026-02-30' } },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.rle.actual',
+  },
+  {
+    name: 'PATCH milestones with a French date',
+    method: 'PATCH',
+    url: `${STORED_URL}/milestones`,
+    payload: { rlp: { planned: '11/09/2026' } },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.rlp.planned',
+  },
+  {
+    name: 'PATCH milestones with an empty object',
+    method: 'PATCH',
+    url: `${STORED_URL}/milestones`,
+    payload: {},
+    status: 400,
+    code: 'invalid_input',
+    path: 'body',
+    message: /at least one milestone/,
+  },
+  {
+    name: 'PATCH milestones with an unknown code',
+    method: 'PATCH',
+    url: `${STORED_URL}/milestones`,
+    payload: { handover: { actual: '2026-09-01' } },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body',
+    message: /"handover"/,
+  },
+  // CSV import: a bad file leaves the site list as it was.
+  {
+    name: 'CSV with a bad postal code on line 3',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\nS1;Siège;1 rue A;13001;Marseille;ct-1\nS2;Agence;2 rue B;1300;Marseille;ct-2\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 3.postalCode',
+    line: 3,
+  },
+  {
+    name: 'CSV with a missing required column (Ville)',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: 'Référence;Nom;Adresse;Code postal\nS1;Siège;1 rue A;13001\n',
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 1.city',
+    line: 1,
+  },
+  {
+    name: 'CSV with a duplicate ref across lines',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\nS1;Siège;1 rue A;13001;Marseille;ct-1\nS2;Agence;2 rue B;13002;Marseille;ct-2\nS1;Agence bis;3 rue C;13003;Marseille;\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 4.ref',
+    line: 4,
+  },
+  {
+    name: 'CSV with a contact unknown to the order',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\nS1;Siège;1 rue A;13001;Marseille;ct-7\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 2.contactId',
+    line: 2,
+  },
+  {
+    name: 'CSV with a line missing cells',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\nS1;Siège;1 rue A;13001;Marseille;ct-1\nS2;Agence;2 rue B\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 3.csv',
+    line: 3,
+  },
+  {
+    name: 'empty CSV file',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: '',
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 1.csv',
+    line: 1,
+  },
+  // Keys
+  {
+    name: 'API key with a role outside the enum',
+    method: 'POST',
+    url: '/v1/keys',
+    payload: { name: 'planning tool', role: 'superuser', agency: 'AERM' },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.role',
+  },
+];
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+
+describe.each(BACKENDS)('validation on %s', (backend) => {
+  let t: TestApp;
+
+  /** Everything a failed request could have touched. */
+  const snapshot = async () => {
+    const [counts] = rowsOf<Record<string, number>>(
+      await t.deps.db.execute(
+        sql`select (select count(*) from projects)::int as projects, (select count(*) from contacts)::int as contacts,
+                   (select count(*) from sites)::int as sites, (select count(*) from milestones)::int as milestones,
+                   (select count(*) from history_events)::int as history, (select count(*) from api_keys)::int as keys`,
+      ),
+    );
+    const stored = await t.request(t.adminKey, { method: 'GET', url: STORED_URL });
+    const other = await t.request(t.adminKey, { method: 'GET', url: `/v1/projects/${OTHER.orderNumber}` });
+    return { counts, stored: stored.json() as unknown, other: other.json() as unknown };
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(backend);
+    for (const project of [STORED, OTHER]) {
+      const response = await t.request(t.adminKey, {
+        method: 'PUT',
+        url: `/v1/projects/${project.orderNumber}`,
+        payload: project,
+      });
+      expect(response.statusCode, response.body).toBe(201);
+    }
+  });
+  afterAll(async () => t?.close());
+
+  it('has at least 24 distinct bad inputs', () => {
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+    expect(CASES.length).toBeGreaterThanOrEqual(24);
+  });
+
+  it.each(CASES)('$name → $status', async (testCase) => {
+    const before = await snapshot();
+    const response = await t.request(t.adminKey, {
+      method: testCase.method,
+      url: testCase.url,
+      payload: testCase.payload,
+      ...(testCase.headers ? { headers: testCase.headers } : {}),
+    });
+    expect(response.statusCode, response.body).toBe(testCase.status);
+    const { error } = response.json() as {
+      error: { code: string; message: string; requestId: string; details?: { path: string; line?: number }[] };
+    };
+    expect(error.code).toBe(testCase.code);
+    expect(error.requestId).toBe(response.headers['x-request-id']);
+    expect(error.message).not.toMatch(/\n/);
+    if (testCase.path !== undefined) {
+      expect(error.details?.map((d) => d.path)).toContain(testCase.path);
+      // The message repeats the first problem, so that a log line alone is enough.
+      expect(error.message.startsWith(`${error.details?.[0]?.path}:`)).toBe(true);
+    }
+    if (testCase.message) expect(error.message).toMatch(testCase.message);
+    if (testCase.line !== undefined) {
+      expect(error.details?.find((d) => d.path === testCase.path)?.line).toBe(testCase.line);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['06 39 98 12 34', '+33639981234'],
+    ['06.39.98.12.34', '+33639981234'],
+    ['+33 (0)6 39 98 12 34', '+33639981234'],
+    ['0033639981234', '+33639981234'],
+    ['07 12 34 56 78', '+33712345678'],
+    ['+44 7911 123456', '+447911123456'],
+    ['+32 470 12 34 56', '+32470123456'],
+  ])('accepts the mobile %s and stores %s', async (written, stored) => {
+    const payload = edit((p) => {
+      p.orderNumber = 'CMD-PHONE-1';
+      contact(p, 1).mobile = written;
+      p.rac.phone = written;
+    });
+    const response = await t.request(t.adminKey, { method: 'PUT', url: '/v1/projects/CMD-PHONE-1', payload });
+    expect(response.statusCode, response.body).toBeLessThan(300);
+    const body = response.json() as ProjectInput;
+    expect(body.contacts[1]?.mobile).toBe(stored);
+    expect(body.rac.phone).toBe(stored);
+  });
+
+  it('accepts a landline as a phone (RAC), though not as a mobile', async () => {
+    const payload = edit((p) => {
+      p.orderNumber = 'CMD-PHONE-2';
+      p.rac.phone = '01 23 45 67 89';
+    });
+    const response = await t.request(t.adminKey, { method: 'PUT', url: '/v1/projects/CMD-PHONE-2', payload });
+    expect(response.statusCode, response.body).toBe(201);
+    expect((response.json() as ProjectInput).rac.phone).toBe('+33123456789');
+  });
+
+  describe('CSV import', () => {
+    const url = `/v1/projects/${OTHER.orderNumber}/sites/import`;
+
+    it('takes a French Excel export: BOM, ";", CRLF, a quoted cell with a newline', async () => {
+      const file =
+        '\uFEFFRéférence;Nom;Adresse;Code postal;Ville;Rôle;Contact;Accès actuel;Accès cible\r\n' +
+        'SU-A;Siège Montpellier;104 avenue Jean Jaurès;34000;Montpellier;Principal;ct-1;FTTH 1G;VDSL 50M\r\n' +
+        'SU-B;"Agence Nîmes; centre";"12 rue de la Paix\r\nBâtiment B";30000;Nîmes;distant;ct-2;;\r\n' +
+        "SU-C;Dépôt Sète;3 quai d'Alger;34200;Sète;;;ADSL 8M;\r\n";
+      const response = await t.request(t.adminKey, {
+        method: 'POST',
+        url,
+        payload: file,
+        headers: { 'content-type': 'text/csv; charset=utf-8' },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json() as { imported: number; ignoredColumns: string[]; project: ProjectInput };
+      expect(body.imported).toBe(3);
+      expect(body.ignoredColumns).toEqual([]);
+      expect(body.project.sites.map((s) => s.ref)).toEqual(['SU-A', 'SU-B', 'SU-C']);
+      expect(body.project.sites[0]).toEqual({
+        ref: 'SU-A',
+        name: 'Siège Montpellier',
+        address: '104 avenue Jean Jaurès',
+        postalCode: '34000',
+        city: 'Montpellier',
+        role: 'main',
+        contactId: 'ct-1',
+        access: { current: 'FTTH 1G', target: 'VDSL 50M' },
+      });
+      expect(body.project.sites[1]).toMatchObject({ name: 'Agence Nîmes; centre', role: 'remote', contactId: 'ct-2' });
+      expect(body.project.sites[1]?.address).toMatch(/^12 rue de la Paix\r?\nBâtiment B$/);
+      expect(body.project.sites[1]?.access).toBeUndefined();
+      expect(body.project.sites[2]).toEqual({
+        ref: 'SU-C',
+        name: 'Dépôt Sète',
+        address: "3 quai d'Alger",
+        postalCode: '34200',
+        city: 'Sète',
+        role: 'remote',
+        access: { current: 'ADSL 8M' },
+      });
+
+      // What is stored is what was returned, and the import is in the order's history.
+      const stored = await t.request(t.adminKey, { method: 'GET', url: `/v1/projects/${OTHER.orderNumber}` });
+      expect((stored.json() as ProjectInput).sites).toEqual(body.project.sites);
+      const events = rowsOf<{ type: string; data: Record<string, unknown> }>(
+        await t.deps.db.execute(
+          sql`select type, data from history_events where project_ref = ${OTHER.orderNumber} order by id desc limit 1`,
+        ),
+      );
+      expect(events[0]).toMatchObject({ type: 'sites.imported', data: { before: OTHER.sites.length, after: 3 } });
+    });
+
+    it('takes an English export with "," and reports unknown columns', async () => {
+      const file =
+        'Ref,Name,Address,Postal code,City,Role,Contact ID,Comment\n' +
+        'EN-1,Head office,"1 Main Street, floor 2",75001,Paris,main,ct-2,call first\n' +
+        'EN-2,Branch,2 High Street,69001,Lyon,remote,,\n';
+      const response = await t.request(t.adminKey, { method: 'POST', url, payload: file, headers: csv });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json() as { imported: number; ignoredColumns: string[]; project: ProjectInput };
+      expect(body.imported).toBe(2);
+      expect(body.ignoredColumns).toEqual(['Comment']);
+      expect(body.project.sites).toEqual([
+        {
+          ref: 'EN-1',
+          name: 'Head office',
+          address: '1 Main Street, floor 2',
+          postalCode: '75001',
+          city: 'Paris',
+          role: 'main',
+          contactId: 'ct-2',
+        },
+        { ref: 'EN-2', name: 'Branch', address: '2 High Street', postalCode: '69001', city: 'Lyon', role: 'remote' },
+      ]);
+      const count = rowsOf<{ n: number }>(
+        await t.deps.db.execute(sql`select count(*)::int as n from sites where project_ref = ${OTHER.orderNumber}`),
+      );
+      expect(count[0]?.n).toBe(2);
+    });
+
+    it('answers 404 for an order that does not exist, creating nothing', async () => {
+      const before = await snapshot();
+      const response = await t.request(t.adminKey, {
+        method: 'POST',
+        url: '/v1/projects/CMD-NOPE/sites/import',
+        payload: `${CSV_HEADER}\nS1;Siège;1 rue A;13001;Marseille;\n`,
+        headers: csv,
+      });
+      expect(response.statusCode).toBe(404);
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+});
+
+describe.each(BACKENDS)('body size limit from BODY_LIMIT_BYTES on %s', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(backend, { BODY_LIMIT_BYTES: '20000' });
+  });
+  afterAll(async () => t?.close());
+
+  const count = async () =>
+    rowsOf<{ n: number }>(await t.deps.db.execute(sql`select count(*)::int as n from projects`))[0]?.n;
+
+  it('rejects a 20 kB+ order with 413 naming the body, and stores nothing', async () => {
+    const payload = { ...OTHER, label: 'x'.repeat(150), offers: OTHER.offers, client: { company: 'y'.repeat(150) } };
+    const big = { ...payload, sites: Array.from({ length: 120 }, (_, i) => ({ ...OTHER.sites[0], ref: `S${i}` })) };
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(20_000);
+    const response = await t.request(t.adminKey, {
+      method: 'PUT',
+      url: `/v1/projects/${OTHER.orderNumber}`,
+      payload: big,
+    });
+    expect(response.statusCode).toBe(413);
+    const { error } = response.json() as { error: { code: string; message: string } };
+    expect(error.code).toBe('body_too_large');
+    expect(error.message).toMatch(/body/i);
+    expect(await count()).toBe(0);
+
+    // Just under the limit is fine: the limit is the configured one, not the default.
+    const small = { ...payload, sites: big.sites.slice(0, 20) };
+    expect(Buffer.byteLength(JSON.stringify(small))).toBeLessThan(20_000);
+    const accepted = await t.request(t.adminKey, {
+      method: 'PUT',
+      url: `/v1/projects/${OTHER.orderNumber}`,
+      payload: small,
+    });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(await count()).toBe(1);
+  });
+});

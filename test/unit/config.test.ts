@@ -1,0 +1,138 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const SID = `AC${'0123456789abcdef'.repeat(2)}`;
+const TWILIO = {
+  SMS_TRANSPORT: 'twilio',
+  TWILIO_ACCOUNT_SID: SID,
+  TWILIO_AUTH_TOKEN: 'secret-token',
+  TWILIO_FROM: 'Jalon',
+};
+
+/** Runs loadConfig and returns the ConfigError it throws. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      DATA_DIR: './data',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      EMAIL_TRANSPORT: 'outbox',
+      OUTBOX_DIR: './outbox',
+      SMS_TRANSPORT: 'outbox',
+      PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+      LOG_LEVEL: 'info',
+      BODY_LIMIT_BYTES: 2 * 1024 * 1024,
+      RATE_LIMIT_PER_MINUTE: 600,
+      TEMPLATES_WATCH: false,
+      embedded: true,
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.SMTP_URL).toBeUndefined();
+  });
+
+  it('is embedded without DATABASE_URL and not embedded with one', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/x' })).toMatchObject({ embedded: true, DATA_DIR: '/tmp/x' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/jalon' });
+    expect(config.embedded).toBe(false);
+    expect(config.DATABASE_URL).toBe('postgres://u@db:5432/jalon');
+  });
+
+  it('parses numbers, booleans and a complete SMTP + Twilio setup', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      TEMPLATES_WATCH: 'yes',
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_URL: 'smtp://127.0.0.1:1025',
+      ...TWILIO,
+    });
+    expect(config).toMatchObject({
+      PORT: 8080,
+      TEMPLATES_WATCH: true,
+      EMAIL_TRANSPORT: 'smtp',
+      SMS_TRANSPORT: 'twilio',
+      TWILIO_FROM: 'Jalon',
+    });
+  });
+
+  it('reads nothing but the environment it is given', () => {
+    vi.stubEnv('PORT', '1234');
+    vi.stubEnv('EMAIL_TRANSPORT', 'fax');
+    try {
+      expect(loadConfig({}).PORT).toBe(3000);
+      // Without an argument, it is process.env that is read.
+      expect(() => loadConfig()).toThrow(/EMAIL_TRANSPORT/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it.each([
+    ['PORT', ''],
+    ['DATABASE_URL', ''],
+    ['REDIS_URL', ''],
+    ['EMAIL_TRANSPORT', ''],
+    ['LOG_LEVEL', ''],
+  ])('treats an empty %s as unset', (name, value) => {
+    expect(loadConfig({ [name]: value })).toEqual(loadConfig({}));
+  });
+
+  it('treats an empty SMTP_URL as missing when SMTP is chosen', () => {
+    expect(configError({ EMAIL_TRANSPORT: 'smtp', SMTP_URL: '' }).message).toMatch(/SMTP_URL/);
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['PORT is not a number', { PORT: 'abc' }, 'PORT'],
+    ['PORT is out of range', { PORT: '70000' }, 'PORT'],
+    ['PORT is not whole', { PORT: '80.5' }, 'PORT'],
+    ['EMAIL_TRANSPORT is unknown', { EMAIL_TRANSPORT: 'fax' }, 'EMAIL_TRANSPORT'],
+    ['SMTP is chosen without SMTP_URL', { EMAIL_TRANSPORT: 'smtp' }, 'SMTP_URL'],
+    ['SMTP_URL is not smtp', { EMAIL_TRANSPORT: 'smtp', SMTP_URL: 'http://mail:25' }, 'SMTP_URL'],
+    ['SMS_TRANSPORT=twilio without credentials', { SMS_TRANSPORT: 'twilio' }, 'TWILIO_ACCOUNT_SID'],
+    ['SMS_TRANSPORT=twilio without a token', { ...TWILIO, TWILIO_AUTH_TOKEN: '' }, 'TWILIO_AUTH_TOKEN'],
+    ['SMS_TRANSPORT=twilio without a sender', { ...TWILIO, TWILIO_FROM: '' }, 'TWILIO_FROM'],
+    ['TWILIO_FROM is longer than 11 characters', { ...TWILIO, TWILIO_FROM: 'JalonTelecom' }, 'TWILIO_FROM'],
+    ['TWILIO_FROM is a phone number', { ...TWILIO, TWILIO_FROM: '0639981234' }, 'TWILIO_FROM'],
+    ['TWILIO_ACCOUNT_SID is malformed', { ...TWILIO, TWILIO_ACCOUNT_SID: 'AC123' }, 'TWILIO_ACCOUNT_SID'],
+    ['REDIS_URL is http', { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    ['DATABASE_URL is not PostgreSQL', { DATABASE_URL: 'mysql://db/jalon' }, 'DATABASE_URL'],
+    ['PUBLIC_BASE_URL is not a URL', { PUBLIC_BASE_URL: 'jalon.example' }, 'PUBLIC_BASE_URL'],
+    ['LOG_LEVEL is unknown', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    ['TEMPLATES_WATCH is not a boolean', { TEMPLATES_WATCH: 'maybe' }, 'TEMPLATES_WATCH'],
+    ['BODY_LIMIT_BYTES is too small', { BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
+    ['QUEUE_PREFIX has a space', { QUEUE_PREFIX: 'my queue' }, 'QUEUE_PREFIX'],
+    ['BOOTSTRAP_ADMIN_KEY is malformed', { BOOTSTRAP_ADMIN_KEY: 'jln_short' }, 'BOOTSTRAP_ADMIN_KEY'],
+  ])('throws one line naming the variable when %s', (_why, env, variable) => {
+    const error = configError(env);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).not.toMatch(/\n/);
+    expect(error.message).toMatch(new RegExp(`^Invalid configuration: ${variable}: \\S`));
+  });
+
+  it('shows the bad value of an ordinary variable', () => {
+    expect(configError({ PORT: '70000' }).message).toBe(
+      'Invalid configuration: PORT: expected at most 65535 (got "70000")',
+    );
+    expect(configError({ EMAIL_TRANSPORT: 'fax' }).message).toContain('(got "fax")');
+  });
+
+  it('never echoes a value that may hold a secret (URLs, tokens, keys)', () => {
+    const url = 'http://user:p4ssw0rd@redis.internal:6379';
+    expect(configError({ REDIS_URL: url }).message).not.toContain('p4ssw0rd');
+    const key = 'jln_ABCDEFGH_tooshort';
+    expect(configError({ BOOTSTRAP_ADMIN_KEY: key }).message).not.toContain(key);
+    const dbUrl = 'mysql://root:hunter2@db/jalon';
+    expect(configError({ DATABASE_URL: dbUrl }).message).not.toContain('hunter2');
+  });
+});
