@@ -194,6 +194,8 @@ export const messages = pgTable(
     racId: text('rac_id').notNull(),
     // Set when an automation (reminder, milestone) owns the message, so it can move or cancel it.
     interventionId: text('intervention_id'),
+    // The message this one follows up (a survey reminder follows its closure mail).
+    parentId: text('parent_id'),
     origin: text('origin').notNull().default('api'),
     ...timestamps,
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
@@ -205,7 +207,8 @@ export const messages = pgTable(
     index('messages_project_idx').on(t.projectRef, t.createdAt),
     index('messages_due_idx').on(t.status, t.sendAt),
     index('messages_provider_idx').on(t.providerId),
-    index('messages_intervention_idx').on(t.interventionId),
+    index('messages_intervention_idx').on(t.projectRef, t.interventionId),
+    index('messages_parent_idx').on(t.parentId),
   ],
 );
 
@@ -222,3 +225,31 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.keyId, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
 );
+
+/** A technician visit: a 4-hour arrival window on one site; reminders follow it. */
+export const interventions = pgTable(
+  'interventions',
+  {
+    projectRef: text('project_ref')
+      .notNull()
+      .references(() => projects.ref, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    siteRef: text('site_ref').notNull(),
+    kind: text('kind', { enum: ['access', 'service'] }).notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
+    windowEnd: timestamp('window_end', { withTimezone: true, mode: 'date' }).notNull(),
+    contactId: text('contact_id').notNull(),
+    notes: text('notes'),
+    status: text('status', { enum: ['booked', 'cancelled'] }).notNull().default('booked'),
+    ...timestamps,
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.projectRef, t.id] })],
+);
+
+/** Per-agency choices: reminder timing and which milestone mails are prepared or sent. */
+export const agencySettings = pgTable('agency_settings', {
+  agency: text('agency').primaryKey(),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
+  ...timestamps,
+});
