@@ -13,6 +13,8 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { projectRoutes } from './http/routes/projects.js';
+import { interventionRoutes } from './http/routes/interventions.js';
+import { agencyRoutes } from './http/routes/agencies.js';
 import { messageRoutes } from './http/routes/messages.js';
 import { racRoutes } from './http/routes/racs.js';
 import { templateRoutes } from './http/routes/templates.js';
@@ -26,7 +28,19 @@ const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallb
 
 export type AppDeps = Pick<
   Deps,
-  'config' | 'logger' | 'db' | 'keys' | 'projects' | 'racs' | 'messages' | 'renderer' | 'producer' | 'probes'
+  | 'config'
+  | 'logger'
+  | 'now'
+  | 'db'
+  | 'keys'
+  | 'projects'
+  | 'interventions'
+  | 'settings'
+  | 'racs'
+  | 'messages'
+  | 'renderer'
+  | 'producer'
+  | 'probes'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -80,7 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           requestId: request.id,
         }),
       });
-      await v1.register(projectRoutes(deps.projects));
+      await v1.register(projectRoutes(deps.projects, deps.now));
+      await v1.register(interventionRoutes(deps.interventions));
+      await v1.register(agencyRoutes(deps.settings));
       await v1.register(keyRoutes(deps.keys));
       await v1.register(racRoutes(deps.racs));
       await v1.register(templateRoutes(deps.renderer, deps.messages));

@@ -14,6 +14,9 @@ import { createProjects } from './projects/service.js';
 import { createProducer } from './queue/producer.js';
 import { createRacs } from './racs/service.js';
 import { createRenderer } from './render/index.js';
+import { createAgencySettings } from './agencies/settings.js';
+import { type Automation, createAutomation } from './automation/service.js';
+import { createInterventions } from './interventions/service.js';
 
 function emailSender(config: Config): EmailSender {
   const dkim =
@@ -49,7 +52,8 @@ function smsSender(config: Config): SmsSender {
  */
 export async function createDeps(config: Config, options: { logger?: Logger; now?: () => Date } = {}) {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const now = options.now ?? (() => new Date());
+  const offset = config.CLOCK_OFFSET_MS;
+  const now = options.now ?? (offset === 0 ? () => new Date() : () => new Date(Date.now() + offset));
   const renderer = await createRenderer({
     templatesDir: resolve(config.TEMPLATES_DIR),
     publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -81,12 +85,26 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     logger,
     attempts: config.SEND_ATTEMPTS,
     backoffMs: config.SEND_BACKOFF_MS,
+    now,
   });
 
   const keys = createKeys({ db });
-  const projects = createProjects({ db });
+  const settings = createAgencySettings({ db });
+  // Messages and automation know each other (a cancelled closure mail cancels its reminder):
+  // the hook is bound once both exist.
+  let automation: Automation | undefined;
+  const messages = createMessages({
+    db,
+    renderer,
+    producer,
+    logger,
+    now,
+    afterCancel: (row, actor) => automation?.afterCancel(row, actor) ?? Promise.resolve(),
+  });
+  automation = createAutomation({ db, messages, settings, logger, now });
+  const projects = createProjects({ db, onChange: automation.onProjectChange });
+  const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db });
-  const messages = createMessages({ db, renderer, producer, logger, now });
   const reconciler = createReconciler({ db, producer, logger, now, stuckAfterMs: config.WORKER_LOCK_MS * 2 });
   const email = emailSender(config);
   const sms = smsSender(config);
@@ -111,7 +129,10 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     renderer,
     producer,
     keys,
+    settings,
+    automation,
     projects,
+    interventions,
     racs,
     messages,
     reconciler,

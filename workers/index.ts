@@ -8,7 +8,7 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, 'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'reconciler'>;
+type WorkerDeps = Pick<Deps, 'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'reconciler' | 'automation'>;
 
 /**
  * Starts one BullMQ worker per channel and the reconciler. `close` stops taking jobs and
@@ -20,6 +20,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   connection.on('error', () => {});
 
+  const delivery = { ...deps, afterSent: deps.automation.afterSent };
   const start = (channel: Channel, concurrency: number) => {
     const worker = new Worker(
       QUEUE_NAMES[channel],
@@ -30,7 +31,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
           return 'invalid';
         }
         const attempts = job.opts.attempts ?? 1;
-        const outcome = await deliver(deps, payload.data.messageId, {
+        const outcome = await deliver(delivery, payload.data.messageId, {
           number: job.attemptsMade + 1,
           last: job.attemptsMade + 1 >= attempts,
         });

@@ -7,6 +7,8 @@ export interface DeliveryDeps {
   email: EmailSender;
   sms: SmsSender;
   now: () => Date;
+  /** Follow-ups of a sent message (a closure mail schedules its survey reminder). */
+  afterSent?: (row: MessageRow) => Promise<void>;
 }
 
 /** What one attempt came to, for the worker to ack, retry or postpone the job. */
@@ -65,17 +67,15 @@ export async function deliver(
 
   try {
     const { providerId } = await dispatch(deps, claimed);
-    await transition(
+    const sent = await transition(
       deps.db,
       id,
       ['sending'],
       { status: 'sent', sentAt: deps.now(), providerId, lastError: null },
-      {
-        type: 'message.sent',
-        actor: WORKER,
-        data: { providerId, attempt: attempt.number },
-      },
+      { type: 'message.sent', actor: WORKER, data: { providerId, attempt: attempt.number } },
     );
+    // Follow-ups must never turn a delivered message into a failed one.
+    if (sent) await deps.afterSent?.(sent).catch(() => {});
     return { kind: 'sent', providerId };
   } catch (caught) {
     const error = caught as Partial<DeliveryError> & Error;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type MessageStatus, messages, racProfiles } from '../db/schema.js';
 import { AppError, invalid, notFound } from '../errors.js';
@@ -22,6 +22,8 @@ export interface MessagesDeps {
   producer: Producer;
   logger: Logger;
   now: () => Date;
+  /** Follow-ups that depend on a message (a survey reminder on its closure mail) react here. */
+  afterCancel?: (row: MessageRow, actor: Actor) => Promise<void>;
 }
 
 /** A sendAt this far in the past is still "now": clocks of callers drift a little. */
@@ -45,7 +47,7 @@ function content(result: RenderResult) {
 }
 
 export function createMessages(deps: MessagesDeps) {
-  const { db, renderer, producer, now } = deps;
+  const { db, renderer, producer, now, afterCancel } = deps;
 
   async function racProfile(project: Project): Promise<RacProfile | undefined> {
     const [row] = await db.select().from(racProfiles).where(eq(racProfiles.id, project.rac.id));
@@ -97,6 +99,79 @@ export function createMessages(deps: MessagesDeps) {
     if (row.status === 'scheduled') await producer.enqueue({ id: row.id, channel: row.channel, sendAt: row.sendAt });
   }
 
+  async function mustFind(id: string): Promise<MessageRow> {
+    const row = await findMessage(db, id);
+    if (!row) throw notFound(`Message ${id}`);
+    return row;
+  }
+
+  /** Draft to scheduled: now, or at its sendAt if that is still ahead (or at the given time). */
+  async function schedule(row: MessageRow, actor: Actor, at?: Date): Promise<MessageRow> {
+    if (row.status === 'scheduled' && !at) return row;
+    const sendAt = at ?? (row.sendAt.getTime() < now().getTime() ? now() : row.sendAt);
+    const next = await transition(
+      db,
+      row.id,
+      ['draft'],
+      { status: 'scheduled', sendAt },
+      {
+        type: 'message.scheduled',
+        actor,
+        data: { sendAt: sendAt.toISOString(), from: 'draft' },
+      },
+    );
+    if (!next) throw notEditable((await findMessage(db, row.id)) ?? row);
+    await enqueue(next);
+    return next;
+  }
+
+  async function cancelRow(row: MessageRow, actor: Actor, reason?: string): Promise<MessageRow> {
+    if (row.status === 'cancelled') return row;
+    const next = await transition(
+      db,
+      row.id,
+      EDITABLE,
+      { status: 'cancelled', cancelledAt: now() },
+      {
+        type: 'message.cancelled',
+        actor,
+        data: reason ? { reason } : {},
+      },
+    );
+    if (!next) {
+      const current = (await findMessage(db, row.id)) ?? row;
+      throw new AppError('conflict', 409, `Message ${row.id} is ${current.status} and can no longer be cancelled`);
+    }
+    await producer.remove({ id: row.id, channel: next.channel });
+    await afterCancel?.(next, actor);
+    return next;
+  }
+
+  async function update(row: MessageRow, project: Project, input: PatchMessage, actor: Actor): Promise<MessageRow> {
+    if (!EDITABLE.includes(row.status)) throw notEditable(row);
+    const sendAt = input.sendAt ?? row.sendAt;
+    const blocks = input.blocks ? { ...row.blocks, ...input.blocks } : row.blocks;
+    const data = input.data ? { ...row.data, ...input.data } : row.data;
+    const rendered = await render(project, row.templateKey, blocks, data);
+    const next = await transition(
+      db,
+      row.id,
+      EDITABLE,
+      { sendAt, blocks, data, ...content(rendered) },
+      {
+        type: input.sendAt ? 'message.rescheduled' : 'message.edited',
+        actor,
+        data: { changes: Object.keys(input), sendAt: sendAt.toISOString() },
+      },
+    );
+    if (!next) throw notEditable((await findMessage(db, row.id)) ?? row);
+    if (next.status === 'scheduled' && input.sendAt) {
+      await producer.remove({ id: row.id, channel: next.channel });
+      await enqueue(next);
+    }
+    return next;
+  }
+
   const notEditable = (row: MessageRow) =>
     new AppError('conflict', 409, `Message ${row.id} is ${row.status}: only drafts and scheduled messages can change`);
 
@@ -104,7 +179,7 @@ export function createMessages(deps: MessagesDeps) {
     async create(
       input: CreateMessage,
       caller: Caller,
-      options: { origin?: string; interventionId?: string } = {},
+      options: { origin?: string; interventionId?: string; parentId?: string } = {},
     ): Promise<MessageView> {
       const project = await loadProject(db, input.projectRef);
       if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${input.projectRef} not found`);
@@ -142,6 +217,7 @@ export function createMessages(deps: MessagesDeps) {
             racId: project.rac.id,
             origin: options.origin ?? 'api',
             interventionId: options.interventionId ?? null,
+            parentId: options.parentId ?? null,
           })
           .returning();
         await recordEvent(tx, {
@@ -203,72 +279,43 @@ export function createMessages(deps: MessagesDeps) {
     /** A reviewed draft goes out: now, or at its sendAt if that is still ahead. */
     async send(id: string, caller: Caller): Promise<MessageView> {
       const { row, project } = await loadScoped(id, caller);
-      if (row.status === 'scheduled') return messageView(row);
-      const sendAt = row.sendAt.getTime() < now().getTime() ? now() : row.sendAt;
-      const next = await transition(
-        db,
-        id,
-        ['draft'],
-        { status: 'scheduled', sendAt },
-        {
-          type: 'message.scheduled',
-          actor: actorOf(caller, project),
-          data: { sendAt: sendAt.toISOString(), from: 'draft' },
-        },
-      );
-      if (!next) throw notEditable((await findMessage(db, id)) ?? row);
-      await enqueue(next);
-      return messageView(next);
+      return messageView(await schedule(row, actorOf(caller, project)));
     },
 
     async cancel(id: string, caller: Caller, reason?: string): Promise<MessageView> {
       const { row, project } = await loadScoped(id, caller);
-      if (row.status === 'cancelled') return messageView(row);
-      const next = await transition(
-        db,
-        id,
-        EDITABLE,
-        { status: 'cancelled', cancelledAt: now() },
-        {
-          type: 'message.cancelled',
-          actor: actorOf(caller, project),
-          data: reason ? { reason } : {},
-        },
-      );
-      if (!next) {
-        const current = (await findMessage(db, id)) ?? row;
-        throw new AppError('conflict', 409, `Message ${id} is ${current.status} and can no longer be cancelled`);
-      }
-      await producer.remove({ id, channel: next.channel });
-      return messageView(next);
+      return messageView(await cancelRow(row, actorOf(caller, project), reason));
     },
 
     /** New sendAt, blocks or data before the message goes; the content is rendered again. */
     async patch(id: string, input: PatchMessage, caller: Caller): Promise<MessageView> {
       const { row, project } = await loadScoped(id, caller);
-      if (!EDITABLE.includes(row.status)) throw notEditable(row);
-      const sendAt = input.sendAt ? checkSendAt(input.sendAt) : row.sendAt;
-      const blocks = input.blocks ? { ...row.blocks, ...input.blocks } : row.blocks;
-      const data = input.data ? { ...row.data, ...input.data } : row.data;
-      const rendered = await render(project, row.templateKey, blocks, data);
-      const changes = Object.keys(input);
-      const next = await transition(
-        db,
-        id,
-        EDITABLE,
-        { sendAt, blocks, data, ...content(rendered) },
-        {
-          type: input.sendAt ? 'message.rescheduled' : 'message.edited',
-          actor: actorOf(caller, project),
-          data: { changes, sendAt: sendAt.toISOString() },
-        },
-      );
-      if (!next) throw notEditable((await findMessage(db, id)) ?? row);
-      if (next.status === 'scheduled' && input.sendAt) {
-        await producer.remove({ id, channel: next.channel });
-        await enqueue(next);
-      }
-      return messageView(next);
+      if (input.sendAt) checkSendAt(input.sendAt);
+      return messageView(await update(row, project, input, actorOf(caller, project)));
+    },
+
+    /**
+     * For automations (reminders, milestone mails), which act on messages they own without a
+     * caller's key: same transitions, same history.
+     */
+    internal: {
+      schedule: async (id: string, actor: Actor, sendAt?: Date) => schedule(await mustFind(id), actor, sendAt),
+      cancel: async (id: string, actor: Actor, reason?: string) => cancelRow(await mustFind(id), actor, reason),
+      update: async (id: string, project: Project, input: PatchMessage, actor: Actor) =>
+        update(await mustFind(id), project, input, actor),
+      find: (where: { projectRef: string; interventionId?: string; parentId?: string; template?: string }) =>
+        db
+          .select()
+          .from(messages)
+          .where(
+            and(
+              eq(messages.projectRef, where.projectRef),
+              where.interventionId ? eq(messages.interventionId, where.interventionId) : undefined,
+              where.parentId ? eq(messages.parentId, where.parentId) : undefined,
+              where.template ? eq(messages.templateKey, where.template) : undefined,
+            ),
+          )
+          .orderBy(asc(messages.createdAt)),
     },
   };
 }

@@ -61,3 +61,9 @@ export function computeDeadlines(
     ),
   };
 }
+
+/** A project as the API shows it: the order plus where its deadlines stand today. */
+export function withDeadlines<T extends { receivedAt: string; milestones: Milestones }>(project: T, now: Date) {
+  const today = DateTime.fromJSDate(now, { zone: 'Europe/Paris' }).toISODate() ?? now.toISOString().slice(0, 10);
+  return { ...project, deadlines: computeDeadlines(project, today) };
+}

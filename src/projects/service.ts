@@ -5,6 +5,7 @@ import { projects } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { type Actor, recordEvent } from '../history/record.js';
 import type { Caller } from '../keys/service.js';
+import type { ProjectChange } from '../automation/service.js';
 import { assertProjectScope } from '../keys/scope.js';
 import { loadProject, projectColumns, replaceContacts, replaceMilestones, replaceSites } from './repository.js';
 import type { MilestoneCode, Milestones, MilestonesPatch, Project, ProjectInput, Site } from './schema.js';
@@ -43,7 +44,13 @@ function changedSections(before: Project, after: ProjectInput): string[] {
 
 const actorOf = (caller: Caller): Actor => ({ name: caller.name });
 
-export function createProjects({ db }: { db: Db }) {
+export interface ProjectsDeps {
+  db: Db;
+  /** Told after every change is committed (milestone automation listens here). */
+  onChange?: (change: ProjectChange) => Promise<void>;
+}
+
+export function createProjects({ db, onChange }: ProjectsDeps) {
   async function get(ref: string, caller: Caller): Promise<Project> {
     const project = await loadProject(db, ref);
     if (!project) throw notFound(`Project ${ref}`);
@@ -77,7 +84,7 @@ export function createProjects({ db }: { db: Db }) {
             actor: actorOf(caller),
             data: { sites: input.sites.length, contacts: input.contacts.length },
           });
-          return { created: true, changed: true };
+          return { created: true, changed: true, before: undefined };
         }
         // Another request created it between our read and our insert: continue as an update.
         existing = await loadProject(tx, ref, true);
@@ -85,7 +92,7 @@ export function createProjects({ db }: { db: Db }) {
       }
       assertProjectScope(caller, existing);
       const [stored] = await tx.select({ hash: projects.contentHash }).from(projects).where(eq(projects.ref, ref));
-      if (stored?.hash === contentHash) return { created: false, changed: false };
+      if (stored?.hash === contentHash) return { created: false, changed: false, before: existing };
       const changes = changedSections(existing, input);
       await tx
         .update(projects)
@@ -98,15 +105,23 @@ export function createProjects({ db }: { db: Db }) {
       }
       if (changes.includes('milestones')) await replaceMilestones(tx, ref, input.milestones);
       await recordEvent(tx, { projectRef: ref, type: 'project.updated', actor: actorOf(caller), data: { changes } });
-      return { created: false, changed: true };
+      return { created: false, changed: true, before: existing };
     });
     const project = await loadProject(db, ref);
     if (!project) throw notFound(`Project ${ref}`);
+    if (outcome.changed) {
+      await onChange?.({
+        kind: outcome.created ? 'created' : 'updated',
+        before: outcome.before,
+        after: project,
+        caller,
+      });
+    }
     return { created: outcome.created, project };
   }
 
   async function patchMilestones(ref: string, patch: MilestonesPatch, caller: Caller): Promise<Project> {
-    await db.transaction(async (tx) => {
+    const before = await db.transaction(async (tx) => {
       const project = await loadProject(tx, ref, true);
       if (!project) throw notFound(`Project ${ref}`);
       assertProjectScope(caller, project);
@@ -125,7 +140,7 @@ export function createProjects({ db }: { db: Db }) {
         }
         next[code] = merged;
       }
-      if (Object.keys(changes).length === 0) return;
+      if (Object.keys(changes).length === 0) return undefined;
       await replaceMilestones(tx, ref, next);
       await tx
         .update(projects)
@@ -136,8 +151,11 @@ export function createProjects({ db }: { db: Db }) {
         })
         .where(eq(projects.ref, ref));
       await recordEvent(tx, { projectRef: ref, type: 'milestones.updated', actor: actorOf(caller), data: { changes } });
+      return project;
     });
-    return get(ref, caller);
+    const after = await get(ref, caller);
+    if (before) await onChange?.({ kind: 'milestones', before, after, caller });
+    return after;
   }
 
   /** Replaces the site list (already validated against the project's contacts). */

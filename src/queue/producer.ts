@@ -11,6 +11,8 @@ export interface ProducerOptions {
   backoffMs: number;
   /** Longest wait for Redis before giving up: the row in PostgreSQL is already safe. */
   timeoutMs?: number;
+  /** The service clock: delays are measured against it, like every sendAt. */
+  now?: () => Date;
 }
 
 export interface Producer {
@@ -35,6 +37,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export function createProducer(options: ProducerOptions): Producer {
   const timeoutMs = options.timeoutMs ?? 800;
+  const now = options.now ?? (() => new Date());
   // enableOfflineQueue: false makes commands fail at once while Redis is away, instead of
   // piling up in memory and holding the HTTP answer.
   const connection = new Redis(options.redisUrl, {
@@ -59,7 +62,7 @@ export function createProducer(options: ProducerOptions): Producer {
         await withTimeout(
           queues[message.channel].add(SEND_JOB, payload, {
             jobId: message.id,
-            delay: Math.max(0, message.sendAt.getTime() - Date.now()),
+            delay: Math.max(0, message.sendAt.getTime() - now().getTime()),
             attempts: options.attempts,
             backoff: { type: 'exponential', delay: options.backoffMs },
             removeOnComplete: true,

@@ -61,7 +61,7 @@ describe('npm start (embedded database)', () => {
     expect(((await get.json()) as { label: string }).label).toBe(fixture.label);
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
-  });
+  }, 120_000);
 
   it('says in one line that Redis is unreachable, with the URL and how to start one', async () => {
     const dataDir = tempDir();
@@ -107,5 +107,5 @@ describe('separate API and worker processes', () => {
     } finally {
       await database.drop();
     }
-  });
+  }, 120_000);
 });

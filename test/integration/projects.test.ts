@@ -5,7 +5,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fixtureNames, loadFixture } from '../helpers/fixtures.js';
 
 const withoutMeta = (body: Record<string, unknown>) => {
-  const { ref: _r, version: _v, createdAt: _c, updatedAt: _u, ...rest } = body;
+  const { ref: _r, version: _v, createdAt: _c, updatedAt: _u, deadlines: _d, ...rest } = body;
   return rest;
 };
 
@@ -110,8 +110,15 @@ describe.each(BACKENDS)('projects on %s', (backend) => {
       sql`select type, data from history_events where project_ref = ${fixture.orderNumber} order by id`,
     );
     const rows = (history as unknown as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
-    expect(rows.map((r) => r.type)).toEqual(['project.created', 'milestones.updated']);
-    expect(rows[1]?.data.changes).toEqual({
+    // The new order got its welcome mail prepared; the RLE taking place, its recap.
+    expect(rows.map((r) => r.type)).toEqual([
+      'project.created',
+      'message.drafted',
+      'milestones.updated',
+      'message.drafted',
+    ]);
+    expect(rows.map((r) => r.data.template)).toEqual([undefined, 'accuse-reception', undefined, 'rle-recap']);
+    expect(rows[2]?.data.changes).toEqual({
       'rle.actual': '2026-05-22',
       'rlp.planned': null,
       'surveySent.planned': '2026-07-01',

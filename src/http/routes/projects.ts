@@ -5,12 +5,13 @@ import { ref } from '../../projects/fields.js';
 import { parseSitesCsv, SITE_CSV_COLUMNS } from '../../projects/csv.js';
 import { milestonesPatchSchema, projectInputSchema } from '../../projects/schema.js';
 import type { Projects } from '../../projects/service.js';
+import { withDeadlines } from '../../projects/deadlines.js';
 import { callerOf } from '../auth.js';
 
 const params = z.object({ ref });
 const tags = ['projects'];
 
-export function projectRoutes(projects: Projects): FastifyPluginAsyncZod {
+export function projectRoutes(projects: Projects, now: () => Date): FastifyPluginAsyncZod {
   return async (app) => {
     app.put(
       '/projects/:ref',
@@ -25,12 +26,14 @@ export function projectRoutes(projects: Projects): FastifyPluginAsyncZod {
       async (request, reply) => {
         const caller = callerOf(request, ['integration', 'admin']);
         const { created, project } = await projects.put(request.params.ref, request.body, caller);
-        return reply.status(created ? 201 : 200).send(project);
+        return reply.status(created ? 201 : 200).send(withDeadlines(project, now()));
       },
     );
 
-    app.get('/projects/:ref', { schema: { tags, summary: 'The order as stored', params } }, async (request) =>
-      projects.get(request.params.ref, callerOf(request)),
+    app.get(
+      '/projects/:ref',
+      { schema: { tags, summary: 'The order as stored, with its deadlines', params } },
+      async (request) => withDeadlines(await projects.get(request.params.ref, callerOf(request)), now()),
     );
 
     app.patch(
@@ -44,7 +47,14 @@ export function projectRoutes(projects: Projects): FastifyPluginAsyncZod {
         },
       },
       async (request) =>
-        projects.patchMilestones(request.params.ref, request.body, callerOf(request, ['integration', 'rac', 'admin'])),
+        withDeadlines(
+          await projects.patchMilestones(
+            request.params.ref,
+            request.body,
+            callerOf(request, ['integration', 'rac', 'admin']),
+          ),
+          now(),
+        ),
     );
 
     app.post(

@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { interventionInputSchema } from '../../interventions/schema.js';
+import type { Interventions } from '../../interventions/service.js';
+import { ref } from '../../projects/fields.js';
+import { callerOf } from '../auth.js';
+
+const params = z.object({ ref, id: ref });
+const tags = ['interventions'];
+const PLANNERS = ['integration', 'rac', 'admin'] as const;
+
+export function interventionRoutes(interventions: Interventions): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.put(
+      '/projects/:ref/interventions/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Book or move a technician visit; its email notice and SMS reminder follow',
+          params,
+          body: interventionInputSchema,
+        },
+      },
+      async (request, reply) => {
+        const { created, intervention } = await interventions.put(
+          request.params.ref,
+          request.params.id,
+          request.body,
+          callerOf(request, PLANNERS),
+        );
+        return reply.status(created ? 201 : 200).send(intervention);
+      },
+    );
+    app.delete(
+      '/projects/:ref/interventions/:id',
+      { schema: { tags, summary: 'Cancel a visit and its pending reminders', params } },
+      async (request) => interventions.cancel(request.params.ref, request.params.id, callerOf(request, PLANNERS)),
+    );
+  };
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { ref, text } from '../projects/fields.js';
+
+const isoWithOffset = z
+  .string()
+  .regex(
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i,
+    'expected an ISO date-time with its offset, e.g. 2026-05-12T08:00:00+02:00',
+  );
+
+/** A technician visit as planning tools send it; the window is read in Europe/Paris time. */
+export const interventionInputSchema = z.strictObject({
+  siteRef: ref,
+  kind: z.enum(['access', 'service'], { error: 'expected access or service (always separate visits)' }),
+  windowStart: isoWithOffset,
+  windowEnd: isoWithOffset,
+  contactId: ref.optional(),
+  notes: text(1000).optional(),
+});
+export type InterventionInput = z.output<typeof interventionInputSchema>;
