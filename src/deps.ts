@@ -92,16 +92,17 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const settings = createAgencySettings({ db });
   // Messages and automation know each other (a cancelled closure mail cancels its reminder):
   // the hook is bound once both exist.
-  let automation: Automation | undefined;
+  const hooks: { afterCancel?: Automation['afterCancel'] } = {};
   const messages = createMessages({
     db,
     renderer,
     producer,
     logger,
     now,
-    afterCancel: (row, actor) => automation?.afterCancel(row, actor) ?? Promise.resolve(),
+    afterCancel: (row, actor) => hooks.afterCancel?.(row, actor) ?? Promise.resolve(),
   });
-  automation = createAutomation({ db, messages, settings, logger, now });
+  const automation = createAutomation({ db, messages, settings, logger, now });
+  hooks.afterCancel = automation.afterCancel;
   const projects = createProjects({ db, onChange: automation.onProjectChange });
   const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db });
