@@ -47,10 +47,14 @@ export function resolveRecipients(
   channel: 'email' | 'sms',
   given: { to?: RecipientRef[] | undefined; cc?: RecipientRef[] | undefined } | undefined,
   siteRef?: string,
+  audience: 'main' | 'all' = 'main',
 ): { to: Recipient[]; cc: Recipient[] } {
   let to: Recipient[];
   if (given?.to) {
     to = given.to.map((r, i) => resolveOne(project, channel, r, `body.recipients.to.${i}`));
+  } else if (audience === 'all' && channel === 'email' && project.contacts.some((c) => c.email)) {
+    // A meeting recap goes to every client contact (each address once, below).
+    to = project.contacts.flatMap((c) => (c.email ? [{ address: c.email, name: fullName(c), contactId: c.id }] : []));
   } else {
     const contact = defaultContact(project, channel, siteRef);
     const address = channel === 'email' ? contact?.email : contact?.mobile;

@@ -190,7 +190,7 @@ export function createMessages(deps: MessagesDeps) {
       const blocks = input.blocks ?? {};
       const data = input.data ?? {};
       const siteRef = typeof data.siteRef === 'string' ? data.siteRef : undefined;
-      const { to, cc } = resolveRecipients(project, template.channel, input.recipients, siteRef);
+      const { to, cc } = resolveRecipients(project, template.channel, input.recipients, siteRef, template.audience);
       const rendered = await render(project, input.template, blocks, data, input.transliterate);
       const status: MessageStatus = input.draft ? 'draft' : 'scheduled';
       const actor = actorOf(caller, project);
@@ -265,6 +265,7 @@ export function createMessages(deps: MessagesDeps) {
           template.channel,
           undefined,
           typeof data.siteRef === 'string' ? data.siteRef : undefined,
+          template.audience,
         );
       } catch (error) {
         recipients = { error: (error as Error).message };

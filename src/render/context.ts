@@ -5,10 +5,9 @@ import { frenchDate } from './dates.js';
 import { createKit } from './kit.js';
 import type { LoadedTemplate, TemplateSet } from './loader.js';
 import { racProfileSchema, racView, type RacView } from './people.js';
-import { greeting } from './phrasing.js';
+import { greeting, type OffersView } from './phrasing.js';
 import { sitesView, type SitesView } from './sites.js';
 import type { RenderInput } from './types.js';
-import type { OffersView } from './phrasing.js';
 
 /** Everything a template can read. Keys are always present: Handlebars runs in strict mode. */
 export interface MessageContext {

@@ -32,7 +32,8 @@ const RUNTIME_OPTIONS = { allowProtoPropertiesByDefault: false, allowProtoMethod
  * SMS bodies are not HTML and must not receive entities.
  */
 export function compileHandlebars(hb: HandlebarsEnv, source: string, file: string, html: boolean): CompiledTemplate {
-  const options = { strict: true, noEscape: !html, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true };
+  // data: false — no template uses @index/@root, and data frames cost an allocation per block.
+  const options = { strict: true, noEscape: !html, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true, data: false };
   const template = hb.compile(source, options);
   try {
     hb.precompile(source, options);

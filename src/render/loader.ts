@@ -48,7 +48,7 @@ export interface TemplateSet {
   templates: Map<string, LoadedTemplate>;
 }
 
-/** Manifests are code: imported once per process and reused across reloads (see README of render). */
+/** Manifests are code: imported once and reused across reloads (a change needs a restart, see templates/README.md). */
 export type ManifestCache = Map<string, TemplateManifest>;
 
 const read = (dir: string, ...parts: string[]) => readFile(join(dir, ...parts), 'utf8');
@@ -172,6 +172,7 @@ export async function loadTemplates(dir: string, cache: ManifestCache): Promise<
       channel: manifest.channel,
       milestone: manifest.milestone,
       description: manifest.description,
+      audience: manifest.audience,
       variables: z.toJSONSchema(manifest.data, { io: 'input', unrepresentable: 'any' }),
       blocks: manifest.blocks.map((block) => ({ ...block })),
       sample,

@@ -60,6 +60,7 @@ export async function createRenderer(options: RendererOptions): Promise<Renderer
         channel: detail.channel,
         milestone: detail.milestone,
         description: detail.description,
+        audience: detail.audience,
       })),
     get: (key): TemplateDetail | undefined => set.templates.get(key)?.detail,
     render: (key, input): RenderResult => renderMessage(set, find(key), input, options.publicBaseUrl),

@@ -42,6 +42,8 @@ export interface TemplateSummary {
   channel: 'email' | 'sms';
   milestone: string | null;
   description: string;
+  /** Who the message is for by default: the main contact, or every client contact. */
+  audience: 'main' | 'all';
 }
 
 export interface BlockSummary {

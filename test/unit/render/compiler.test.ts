@@ -1,11 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileMjml, expressions, protectBlocks } from '../../../src/render/compiler.js';
+import { compileHandlebars, createHandlebars } from '../../../src/render/handlebars.js';
 import { createRenderer, type Renderer } from '../../../src/render/index.js';
-import { asEmail, BASE_URL, copyTemplates, thrown } from './support.js';
+import { brandSchema } from '../../../src/render/brand.js';
+import { asEmail, BASE_URL, copyTemplates, TEMPLATES_DIR, thrown } from './support.js';
 
 const DOCUMENT = `<mjml>
   <mj-body>
@@ -122,5 +124,30 @@ export default { key: 'essai', channel: 'email', milestone: null, description: '
     expect(error).toMatchObject({ statusCode: 422, code: 'template_variable_missing' });
     expect(error.message).toBe('template variable missing: data.detail.name (essai/body.mjml)');
     expect(error.details).toEqual([{ path: 'data.detail.name', message: 'not provided to template essai/body.mjml' }]);
+  });
+});
+
+describe('Handlebars environment', () => {
+  const brand = brandSchema.parse(JSON.parse(readFileSync(join(TEMPLATES_DIR, 'brand.json'), 'utf8')));
+
+  it('is isolated: its helpers do not leak into the global Handlebars', () => {
+    createHandlebars(brand);
+    expect(Handlebars.helpers.block).toBeUndefined();
+    expect(Handlebars.helpers.href).toBeUndefined();
+  });
+
+  it('refuses prototype access', () => {
+    const template = compileHandlebars(createHandlebars(brand), '[{{value.constructor.name}}]', 'proto.hbs', true);
+    let output = '';
+    try {
+      output = template({ value: {} });
+    } catch (error) {
+      expect(error).toMatchObject({ statusCode: 422 });
+    }
+    expect(output).not.toContain('Object');
+  });
+
+  it("rejects unknown helpers when compiling, not when a client's message renders", () => {
+    expect(() => compileHandlebars(createHandlebars(brand), '{{shout name}}', 'bad.hbs', true)).toThrow(/shout/);
   });
 });

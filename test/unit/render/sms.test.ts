@@ -16,7 +16,7 @@ describe('rappel-intervention', () => {
     expect(sms).toMatchObject({ encoding: 'GSM-7', segments: 1, warnings: [] });
     expect(sms.length).toBeLessThanOrEqual(160);
     expect(sms.body).toBe(
-      "Orion Télécom : intervention le mardi 28/04 entre 8h et 12h, site Castelnau. Merci de prévoir l'accès au local technique. Votre RAC : 06 39 98 01 04",
+      "Orion Télécom : intervention le mardi 28/04 entre 8h et 12h, site Pharmacie Castelnau. Prévoyez l'accès au local technique. Votre RAC : 06 39 98 01 04",
     );
   });
 
@@ -67,7 +67,7 @@ describe('rappel-intervention', () => {
     };
     const sms = asSms(renderer.render('rappel-intervention', { project, data }));
     expect(sms.body).toContain(`site ${project.sites[3]!.name}.`);
-    expect(sms.body).toContain("Merci de prévoir l'accès à la baie et au réseau.");
+    expect(sms.body).toContain("Prévoyez l'accès à la baie et au réseau.");
   });
 });
 

@@ -59,6 +59,14 @@ describe.each(KEYS)('%s', (key) => {
       expect(result.text).toContain(project.trackingNumber);
       expect(result.html).toContain(project.trackingNumber);
       expect(repeatedParagraphs(result.text)).toEqual([]);
+      const htmlParagraphs = [...result.html.matchAll(/<div\s+style="font-family:[^"]*"\s*>([\s\S]*?)<\/div>/g)].map(
+        (m) => m[1]!.trim(),
+      );
+      expect(htmlParagraphs.length).toBeGreaterThan(5);
+      expect(htmlParagraphs.filter((text, index) => htmlParagraphs.indexOf(text) !== index)).toEqual([]);
+      // The text part is laid out as written: greeting and sign-off are paragraphs of their own.
+      expect(result.text).toMatch(/\n\nBonjour[^\n]*,\n\n/);
+      expect(result.text).toMatch(/\.\n\nBien cordialement,\n\n/);
       if (LISTS_SITES.has(key)) {
         for (const site of project.sites) {
           expect(result.html).toContain(site.ref);
@@ -116,6 +124,12 @@ describe('brand layout', () => {
       expect(part).toContain('ne vous demandera jamais votre mot de passe ni votre numéro de carte bancaire');
       expect(part).toContain('https://www.linkedin.com/company/orion-telecom-example');
     }
+    expect(result.text.split('\n')[0]).toBe(
+      'Orion Télécom · Commande CMD-2026-000321 · Numéro de suivi : SUIVI-000321',
+    );
+    expect(result.text).toContain(
+      '\n\nBien cordialement,\n\nBaptiste Roux\nVotre Responsable Affaire Client · Orion Télécom\nTél. : 06 39 98 01 04\nMail : b.roux@orion-telecom.example\n\n--\n',
+    );
     expect(result.html).toContain('href="tel:+33639980104"');
     expect(result.html).toContain('<html lang="fr"');
   });

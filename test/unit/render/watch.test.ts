@@ -42,10 +42,7 @@ describe('watch: true', () => {
     const body = join(dir, 'relance-bilan', 'body.mjml');
     writeFileSync(
       body,
-      readFileSync(body, 'utf8').replace(
-        '<mj-text>Votre retour',
-        '<mj-text>Nouvelle phrase.</mj-text>\n        <mj-text>Votre retour',
-      ),
+      readFileSync(body, 'utf8').replace('<mj-button', '<mj-text>Nouvelle phrase.</mj-text>\n<mj-button'),
     );
     await eventually(() => html().includes('Nouvelle phrase.'));
 
