@@ -66,7 +66,9 @@ export function createProducer(options: ProducerOptions): Producer {
             attempts: options.attempts,
             backoff: { type: 'exponential', delay: options.backoffMs },
             removeOnComplete: true,
-            removeOnFail: { age: 7 * 24 * 3600 },
+            // A job that fails outside our own handling (the database down on its last try) is
+            // dropped, so the reconciler queues it again from PostgreSQL instead of it sitting failed.
+            removeOnFail: true,
           }),
           timeoutMs,
         );
