@@ -25,6 +25,8 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    // Refused connections are expected while the server starts; they are answered by `false`.
+    client.on('error', () => {});
     try {
       await client.connect();
       return (await client.ping()) === 'PONG';
