@@ -144,6 +144,14 @@ export function createInterventions(deps: InterventionsDeps) {
     async put(ref: string, id: string, input: InterventionInput, caller: Caller) {
       const project = await scoped(ref, caller);
       const valid = validate(project, input);
+      // A visit whose notice cannot be written must not be half-booked: render them first.
+      const data = {
+        siteRef: input.siteRef,
+        kind: input.kind,
+        windowStart: paris(valid.windowStart),
+        windowEnd: paris(valid.windowEnd),
+      };
+      for (const { template } of REMINDERS) await messages.checkRender(project, template, data);
       const values = {
         siteRef: input.siteRef,
         kind: input.kind,

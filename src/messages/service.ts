@@ -240,6 +240,11 @@ export function createMessages(deps: MessagesDeps) {
       return messageView(row);
     },
 
+    /** Renders without storing, to refuse bad input before anything is written. */
+    async checkRender(project: Project, template: string, data: Record<string, unknown>): Promise<void> {
+      await render(project, template, {}, data);
+    },
+
     /** What a message would be, without storing anything. */
     async preview(
       input: {

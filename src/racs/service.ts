@@ -1,21 +1,15 @@
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { racProfiles } from '../db/schema.js';
 import { notFound } from '../errors.js';
-import { email, phone, text } from '../projects/fields.js';
+import { racProfileSchema } from '../render/index.js';
 
-/** How a RAC signs: stored once, used by every message of their orders. */
-export const racProfileInputSchema = z.strictObject({
-  displayName: text(100),
-  title: text(100).optional(),
-  phone: phone.optional(),
-  email: email.optional(),
-  photoUrl: z
-    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-    .max(500)
-    .optional(),
-});
+/**
+ * How a RAC signs: stored once, used by every message of their orders. The renderer's own
+ * schema, so that a stored profile can always be rendered.
+ */
+export const racProfileInputSchema = racProfileSchema;
 export type RacProfileInput = z.output<typeof racProfileInputSchema>;
 
 function view(row: typeof racProfiles.$inferSelect) {

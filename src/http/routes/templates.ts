@@ -40,7 +40,7 @@ export function templateRoutes(renderer: Renderer, messages: Messages): FastifyP
           tags: ['templates'],
           summary: 'Render a template with its sample order (blocks and data may be given)',
           params: z.object({ key: z.string() }),
-          body: z.strictObject({ blocks, data }).optional(),
+          body: z.strictObject({ blocks, data }).nullish(),
         },
       },
       async (request) => {
