@@ -79,7 +79,16 @@ function toView(row: typeof apiKeys.$inferSelect): KeyView {
   };
 }
 
+/**
+ * A verified key is remembered briefly: every request would otherwise cost a database round
+ * trip. Revoking through this process forgets it at once; another process notices within
+ * the TTL.
+ */
+const AUTH_CACHE_TTL_MS = 10_000;
+const AUTH_CACHE_MAX = 10_000;
+
 export function createKeys({ db }: { db: Db }) {
+  const verified = new Map<string, { caller: Caller; until: number }>();
   async function insert(input: KeyInput, key: string): Promise<{ key: string; apiKey: KeyView }> {
     const [row] = await db
       .insert(apiKeys)
@@ -115,18 +124,25 @@ export function createKeys({ db }: { db: Db }) {
         .set({ revokedAt: new Date() })
         .where(eq(apiKeys.id, existing.id))
         .returning();
+      verified.delete(existing.hash);
       return toView(row ?? existing);
     },
 
     /** Returns the caller for a valid, unrevoked key, or undefined. */
     authenticate: async (key: string): Promise<Caller | undefined> => {
       if (!/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/.test(key)) return undefined;
+      const hash = hashKey(key);
+      const cached = verified.get(hash);
+      if (cached && cached.until > Date.now()) return cached.caller;
       const [row] = await db
         .select()
         .from(apiKeys)
-        .where(and(eq(apiKeys.hash, hashKey(key)), isNull(apiKeys.revokedAt)));
+        .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)));
       if (!row) return undefined;
-      return { keyId: row.id, name: row.name, role: row.role, agency: row.agency, racId: row.racId };
+      const caller: Caller = { keyId: row.id, name: row.name, role: row.role, agency: row.agency, racId: row.racId };
+      if (verified.size >= AUTH_CACHE_MAX) verified.clear();
+      verified.set(hash, { caller, until: Date.now() + AUTH_CACHE_TTL_MS });
+      return caller;
     },
 
     touch: async (keyId: string) => {

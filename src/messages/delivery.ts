@@ -1,6 +1,8 @@
+import { eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { messages } from '../db/schema.js';
 import type { DeliveryError, EmailSender, SmsSender } from '../channels/types.js';
-import { findMessage, type MessageRow, transition } from './repository.js';
+import { type MessageRow, transition } from './repository.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -49,21 +51,28 @@ export async function deliver(
   id: string,
   attempt: { number: number; last: boolean },
 ): Promise<Outcome> {
-  const current = await findMessage(deps.db, id);
-  if (!current) return { kind: 'skipped', status: 'missing' };
-  if (current.status !== 'scheduled' && current.status !== 'sending')
-    return { kind: 'skipped', status: current.status };
-  if (current.sendAt.getTime() > deps.now().getTime() + EARLY_TOLERANCE_MS)
-    return { kind: 'not_due', sendAt: current.sendAt };
-
+  // Claimed in one statement: due, and neither cancelled nor already sent. Only when the
+  // claim fails is the row read again, to tell why.
+  const dueBy = new Date(deps.now().getTime() + EARLY_TOLERANCE_MS);
   const claimed = await transition(
     deps.db,
     id,
     ['scheduled', 'sending'],
-    { status: 'sending', attempts: current.attempts + 1 },
+    { status: 'sending', attempts: sql`${messages.attempts} + 1` },
     { type: 'message.sending', actor: WORKER, data: { attempt: attempt.number } },
+    lte(messages.sendAt, dueBy),
   );
-  if (!claimed) return { kind: 'skipped', status: (await findMessage(deps.db, id))?.status ?? 'missing' };
+  if (!claimed) {
+    const [current] = await deps.db
+      .select({ status: messages.status, sendAt: messages.sendAt })
+      .from(messages)
+      .where(eq(messages.id, id));
+    if (!current) return { kind: 'skipped', status: 'missing' };
+    if ((current.status === 'scheduled' || current.status === 'sending') && current.sendAt > dueBy) {
+      return { kind: 'not_due', sendAt: current.sendAt };
+    }
+    return { kind: 'skipped', status: current.status };
+  }
 
   try {
     const { providerId } = await dispatch(deps, claimed);

@@ -1,4 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, type SQL } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { DbOrTx } from '../db/client.js';
 import { type MessageStatus, messages } from '../db/schema.js';
 import { type Actor, recordEvent } from '../history/record.js';
@@ -19,14 +20,15 @@ export async function transition(
   db: DbOrTx,
   id: string,
   from: readonly MessageStatus[],
-  set: Partial<typeof messages.$inferInsert>,
+  set: PgUpdateSetSource<typeof messages>,
   event: { type: string; actor?: Actor | undefined; data?: Record<string, unknown> },
+  condition?: SQL,
 ): Promise<MessageRow | undefined> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(messages)
       .set({ ...set, updatedAt: new Date() })
-      .where(and(eq(messages.id, id), inArray(messages.status, [...from])))
+      .where(and(eq(messages.id, id), inArray(messages.status, [...from]), condition))
       .returning();
     if (!row) return undefined;
     await recordEvent(tx, {
