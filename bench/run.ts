@@ -2,6 +2,8 @@
 // prints their reports. Each benchmark measures its own baseline in the same run.
 const BENCHMARKS: Record<string, () => Promise<string>> = {
   render: async () => (await import('./render.js')).benchRender(),
+  pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
+  stats: async () => (await import('./stats.js')).benchStats(),
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -21,6 +21,9 @@ import { templateRoutes } from './http/routes/templates.js';
 import { createIdempotency } from './messages/idempotency.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { queueDashboard } from './http/routes/dashboard.js';
+import { historyRoutes } from './http/routes/history.js';
+import { statsRoutes } from './http/routes/stats.js';
+import { privacyRoutes } from './http/routes/privacy.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -41,6 +44,9 @@ export type AppDeps = Pick<
   | 'renderer'
   | 'producer'
   | 'probes'
+  | 'history'
+  | 'stats'
+  | 'erasure'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -101,6 +107,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(racRoutes(deps.racs));
       await v1.register(templateRoutes(deps.renderer, deps.messages));
       await v1.register(messageRoutes(deps.messages, createIdempotency({ db: deps.db })));
+      await v1.register(historyRoutes(deps.history));
+      await v1.register(statsRoutes(deps.stats));
+      await v1.register(privacyRoutes(deps.erasure));
     },
     { prefix: '/v1' },
   );

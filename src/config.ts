@@ -72,6 +72,9 @@ const envSchema = z
     SEND_BACKOFF_MS: int(1, 3_600_000).default(5_000),
     WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
     RECONCILE_INTERVAL_MS: int(500, 86_400_000).default(60_000),
+    // Message contents and contact details are kept this long after an order's last activity.
+    RETENTION_DAYS: int(1, 36_500).default(1095),
+    PURGE_INTERVAL_MS: int(1_000, 7 * 86_400_000).default(86_400_000),
     // Shifts the service clock (staging rehearsals, end-to-end tests of reminders).
     CLOCK_OFFSET_MS: z.coerce.number({ error: 'expected a number of milliseconds' }).int().default(0),
     DKIM_DOMAIN: z.string().min(1).optional(),

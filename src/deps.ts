@@ -17,6 +17,10 @@ import { createRenderer } from './render/index.js';
 import { createAgencySettings } from './agencies/settings.js';
 import { type Automation, createAutomation } from './automation/service.js';
 import { createInterventions } from './interventions/service.js';
+import { createHistory } from './history/service.js';
+import { createStats } from './stats/service.js';
+import { createErasure } from './privacy/erasure.js';
+import { createRetention } from './privacy/retention.js';
 
 function emailSender(config: Config): EmailSender {
   const dkim =
@@ -107,6 +111,10 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db });
   const reconciler = createReconciler({ db, producer, logger, now, stuckAfterMs: config.WORKER_LOCK_MS * 2 });
+  const history = createHistory({ db });
+  const stats = createStats({ db, now });
+  const erasure = createErasure({ db, now });
+  const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
   const email = emailSender(config);
   const sms = smsSender(config);
   const probes: Probe[] = [
@@ -137,11 +145,16 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     racs,
     messages,
     reconciler,
+    history,
+    stats,
+    erasure,
+    retention,
     email,
     sms,
     probes,
     async close() {
       await reconciler.stop();
+      await retention.stop();
       await producer.close();
       await Promise.all([email.close(), sms.close(), renderer.close()]);
       redis.disconnect();

@@ -8,7 +8,10 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-type WorkerDeps = Pick<Deps, 'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'reconciler' | 'automation'>;
+type WorkerDeps = Pick<
+  Deps,
+  'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'reconciler' | 'automation' | 'retention'
+>;
 
 /**
  * Starts one BullMQ worker per channel and the reconciler. `close` stops taking jobs and
@@ -59,10 +62,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
 
   const workers = [start('email', config.EMAIL_CONCURRENCY), start('sms', config.SMS_CONCURRENCY)];
   deps.reconciler.start(config.RECONCILE_INTERVAL_MS);
+  deps.retention.start(config.PURGE_INTERVAL_MS);
   logger.debug('workers started');
   return {
     async close() {
       await deps.reconciler.stop();
+      await deps.retention.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       connection.disconnect();
     },

@@ -60,7 +60,12 @@ export const projects = pgTable(
     version: integer('version').notNull().default(1),
     ...timestamps,
   },
-  (t) => [index('projects_agency_idx').on(t.agency), index('projects_rac_idx').on(t.racId)],
+  (t) => [
+    index('projects_agency_idx').on(t.agency),
+    index('projects_rac_idx').on(t.racId),
+    // The retention purge looks for orders untouched for years.
+    index('projects_updated_idx').on(t.updatedAt),
+  ],
 );
 
 export const contacts = pgTable(
@@ -77,6 +82,8 @@ export const contacts = pgTable(
     email: text('email'),
     mobile: text('mobile'),
     role: text('role').notNull(),
+    // Set when the contact's personal data was erased (on request or by the retention purge).
+    erasedAt: timestamp('erased_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [primaryKey({ columns: [t.projectRef, t.id] })],
 );
@@ -202,6 +209,8 @@ export const messages = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
     failedAt: timestamp('failed_at', { withTimezone: true, mode: 'date' }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+    // Set when the retention purge removed the content and recipients; status and counts stay.
+    purgedAt: timestamp('purged_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     index('messages_project_idx').on(t.projectRef, t.createdAt),
@@ -253,3 +262,93 @@ export const agencySettings = pgTable('agency_settings', {
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull(),
   ...timestamps,
 });
+
+/**
+ * Message figures per day (Europe/Paris), agency, RAC and template: one counter per event type,
+ * incremented by the statement that records the event (src/stats/aggregates.ts), so they
+ * commit or roll back with it and statistics never scan messages or history. Counts outlive
+ * the retention purge and erasures, which remove contents, not events.
+ */
+export const usageDaily = pgTable(
+  'usage_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    agency: text('agency').notNull(),
+    racId: text('rac_id').notNull(),
+    template: text('template').notNull(),
+    channel: text('channel').notNull(),
+    drafted: integer('drafted').notNull().default(0),
+    scheduled: integer('scheduled').notNull().default(0),
+    sent: integer('sent').notNull().default(0),
+    delivered: integer('delivered').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    cancelled: integer('cancelled').notNull().default(0),
+    smsSegments: integer('sms_segments').notNull().default(0),
+    // Actions of a person or an order tool (not of Jalon itself): the adoption measure.
+    senderActions: integer('sender_actions').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.day, t.agency, t.racId, t.template, t.channel] }),
+    index('usage_daily_agency_idx').on(t.agency, t.day),
+  ],
+);
+
+/** One row per order with what its deadline and welcome-mail figures need, kept by recordEvent. */
+export const projectStats = pgTable(
+  'project_stats',
+  {
+    projectRef: text('project_ref')
+      .primaryKey()
+      .references(() => projects.ref, { onDelete: 'cascade' }),
+    agency: text('agency').notNull(),
+    racId: text('rac_id').notNull(),
+    receivedAt: date('received_at', { mode: 'string' }).notNull(),
+    rlpActual: date('rlp_actual', { mode: 'string' }),
+    rleActual: date('rle_actual', { mode: 'string' }),
+    // The day (Europe/Paris) the first accusé de réception went out.
+    ackDate: date('ack_date', { mode: 'string' }),
+  },
+  (t) => [
+    index('project_stats_agency_idx').on(t.agency, t.receivedAt),
+    index('project_stats_received_idx').on(t.receivedAt),
+  ],
+);
+
+/**
+ * Month and week totals of usage_daily, written the first time a report needs a bucket that is
+ * over. Events are counted on the day they are recorded, so a past day never changes again and
+ * its bucket can be summed once; the current ones are always read from usage_daily.
+ */
+export const usageRollups = pgTable(
+  'usage_rollups',
+  {
+    grain: text('grain', { enum: ['month', 'week'] }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    agency: text('agency').notNull(),
+    racId: text('rac_id').notNull(),
+    template: text('template').notNull(),
+    channel: text('channel').notNull(),
+    drafted: integer('drafted').notNull().default(0),
+    scheduled: integer('scheduled').notNull().default(0),
+    sent: integer('sent').notNull().default(0),
+    delivered: integer('delivered').notNull().default(0),
+    failed: integer('failed').notNull().default(0),
+    cancelled: integer('cancelled').notNull().default(0),
+    smsSegments: integer('sms_segments').notNull().default(0),
+    senderActions: integer('sender_actions').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.grain, t.day, t.agency, t.racId, t.template, t.channel] }),
+    index('usage_rollups_agency_idx').on(t.grain, t.agency, t.day),
+  ],
+);
+
+/** Which buckets usage_rollups holds (a bucket without any message has no row there). */
+export const usageRollupBuckets = pgTable(
+  'usage_rollup_buckets',
+  {
+    grain: text('grain', { enum: ['month', 'week'] }).notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.grain, t.day] })],
+);

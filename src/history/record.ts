@@ -1,5 +1,5 @@
 import type { DbOrTx } from '../db/client.js';
-import { historyEvents } from '../db/schema.js';
+import { recordStatement } from '../stats/aggregates.js';
 
 /** Who acted: the key's name, and the RAC on whose behalf an integration acted, if known. */
 export interface Actor {
@@ -7,15 +7,20 @@ export interface Actor {
   onBehalfOf?: string | undefined;
 }
 
-/** Appends one event to a project's history; callers pass their transaction. */
+/**
+ * Appends one event to a project's history; callers pass their transaction. The statistics
+ * counters the event feeds are updated by the same statement (see src/stats/aggregates.ts).
+ */
 export async function recordEvent(
   db: DbOrTx,
   event: { projectRef: string; type: string; actor?: Actor | undefined; data?: Record<string, unknown> },
 ): Promise<void> {
-  await db.insert(historyEvents).values({
-    projectRef: event.projectRef,
-    type: event.type,
-    actor: event.actor?.name ?? null,
-    data: { ...(event.data ?? {}), ...(event.actor?.onBehalfOf ? { onBehalfOf: event.actor.onBehalfOf } : {}) },
-  });
+  await db.execute(
+    recordStatement({
+      projectRef: event.projectRef,
+      type: event.type,
+      actor: event.actor?.name ?? null,
+      data: { ...(event.data ?? {}), ...(event.actor?.onBehalfOf ? { onBehalfOf: event.actor.onBehalfOf } : {}) },
+    }),
+  );
 }

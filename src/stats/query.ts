@@ -1,0 +1,153 @@
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { DEADLINE_RULES } from '../projects/deadlines.js';
+import { type Dimension, PROJECT_DIMENSIONS, type UsageFilters } from './params.js';
+import { grainFor, usageSource } from './rollups.js';
+
+/** Aggregates read from the pre-aggregated tables; every figure is cast so both drivers return numbers. */
+
+export type Key = Partial<Record<Dimension, string>>;
+export interface MessageFigures {
+  drafted: number;
+  scheduled: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  cancelled: number;
+  smsSegments: number;
+  activeSenders: number;
+}
+export interface ProjectFigures {
+  projects: number;
+  ackSent: number;
+  ackMedianDays: number | null;
+  rlpMet: number;
+  rlpLate: number;
+  rlpPending: number;
+  rleMet: number;
+  rleLate: number;
+  rlePending: number;
+}
+
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+const COLUMN: Partial<Record<Dimension, string>> = {
+  agency: 'agency',
+  rac: 'rac_id',
+  template: 'template',
+  channel: 'channel',
+};
+const LABEL = { month: 'YYYY-MM', week: 'IYYY-"W"IW' } as const;
+
+/**
+ * The dimensions in two steps: the inner query groups by plain values (periods truncated to a
+ * date, which is cheap); the outer one labels them ("2026-03", "2026-W10") once per group.
+ */
+function dimensions(dims: Dimension[], dateColumn: string) {
+  const inner: SQL[] = [];
+  const outer: SQL[] = [];
+  const names: SQL[] = [];
+  for (const name of dims) {
+    const id = sql`${sql.identifier(name)}`;
+    if (name === 'month' || name === 'week') {
+      inner.push(sql`date_trunc(${name}, ${sql.identifier(dateColumn)}::timestamp)::date as ${id}`);
+      outer.push(sql`to_char(${id}, ${LABEL[name]}) as ${id}`);
+    } else if (COLUMN[name]) {
+      inner.push(sql`${sql.identifier(COLUMN[name])} as ${id}`);
+      outer.push(id);
+    } else continue;
+    names.push(id);
+  }
+  return { inner, outer, names };
+}
+
+const and = (conditions: (SQL | undefined)[]) =>
+  sql.join(
+    conditions.filter((c): c is SQL => c !== undefined),
+    sql` and `,
+  );
+const lead = (parts: SQL[]) => (parts.length > 0 ? sql`${sql.join(parts, sql`, `)}, ` : sql``);
+const groupBy = (parts: SQL[]) => (parts.length > 0 ? sql`group by ${sql.join(parts, sql`, `)}` : sql``);
+/** The groups and the grand total in one pass; `total` tells the total's row apart. */
+const withTotal = (parts: SQL[]) =>
+  parts.length > 0
+    ? {
+        group: sql`group by grouping sets ((${sql.join(parts, sql`, `)}), ())`,
+        flag: sql`grouping(${sql.join(parts, sql`, `)}) <> 0`,
+      }
+    : { group: sql``, flag: sql`true` };
+
+export interface Figures<T> {
+  rows: (Key & T)[];
+  total: T | undefined;
+}
+function split<T>(rows: (Key & T & { total?: boolean })[]): Figures<T> {
+  const total = rows.find((row) => row.total);
+  const strip = ({ total: _total, ...row }: Key & T & { total?: boolean }) => row as Key & T;
+  // The total's row comes with its dimensions null: they are no part of it.
+  const bare = (row: Key & T) =>
+    Object.fromEntries(Object.entries(row).filter(([k]) => !(k in LABEL) && !(k in COLUMN))) as T;
+  return { rows: rows.filter((row) => !row.total).map(strip), total: total ? bare(strip(total)) : undefined };
+}
+
+/**
+ * Message counters over the period. Grouped by RAC first, then by the asked dimensions: the
+ * inner level can run in parallel workers, and the distinct active senders are then counted
+ * over a few thousand per-RAC rows rather than over the whole range.
+ */
+export async function messageFigures(db: Db, f: UsageFilters): Promise<Figures<MessageFigures>> {
+  const { inner, outer, names } = dimensions(f.groupBy, 'day');
+  const source = await usageSource(db, grainFor(f.groupBy), f.from, f.to);
+  const filter = and([
+    sql`day between ${f.from}::date and ${f.to}::date`,
+    f.agency ? sql`agency = ${f.agency}` : undefined,
+    f.rac ? sql`rac_id = ${f.rac}` : undefined,
+    f.template ? sql`template = ${f.template}` : undefined,
+    f.channel ? sql`channel = ${f.channel}` : undefined,
+  ]);
+  const { group, flag } = withTotal(names);
+  const result = await db.execute(sql`
+    select ${lead(outer)} coalesce(sum(drafted), 0)::int as drafted, coalesce(sum(scheduled), 0)::int as scheduled, coalesce(sum(sent), 0)::int as sent,
+      coalesce(sum(delivered), 0)::int as delivered, coalesce(sum(failed), 0)::int as failed, coalesce(sum(cancelled), 0)::int as cancelled,
+      coalesce(sum(sms_segments), 0)::int as "smsSegments",
+      (count(distinct sender) filter (where sender_actions > 0))::int as "activeSenders", ${flag} as total
+    from (
+      select ${lead(inner)} rac_id as sender, sum(drafted) as drafted, sum(scheduled) as scheduled,
+        sum(sent) as sent, sum(delivered) as delivered, sum(failed) as failed, sum(cancelled) as cancelled,
+        sum(sms_segments) as sms_segments, sum(sender_actions) as sender_actions
+      from ${source} where ${filter}
+      ${groupBy([...names, sql`rac_id`])}
+    ) per_sender
+    ${group}`);
+  return split(rowsOf<Key & MessageFigures & { total: boolean }>(result));
+}
+
+/** Orders received in the period, judged as computeDeadlines judges one order. */
+export async function projectFigures(db: Db, f: UsageFilters): Promise<Figures<ProjectFigures>> {
+  const { inner, outer, names } = dimensions(
+    f.groupBy.filter((name) => PROJECT_DIMENSIONS.includes(name)),
+    'received_at',
+  );
+  const filter = and([
+    sql`received_at between ${f.from}::date and ${f.to}::date`,
+    f.agency ? sql`agency = ${f.agency}` : undefined,
+    f.rac ? sql`rac_id = ${f.rac}` : undefined,
+  ]);
+  const today = sql`${f.today}::date`;
+  const states = (prefix: 'rlp' | 'rle') => {
+    const due = sql`(received_at + ${DEADLINE_RULES[prefix].days}::int)`;
+    const actual = sql.identifier(`${prefix}_actual`);
+    const as = (suffix: string) => sql.identifier(`${prefix}${suffix}`);
+    return sql`(count(*) filter (where ${actual} <= ${due}))::int as ${as('Met')},
+      (count(*) filter (where ${actual} > ${due} or (${actual} is null and ${today} > ${due})))::int as ${as('Late')},
+      (count(*) filter (where ${actual} is null and ${today} <= ${due}))::int as ${as('Pending')}`;
+  };
+  const { group, flag } = withTotal(names);
+  const result = await db.execute(sql`
+    select ${lead(outer)} ${flag} as total, count(*)::int as projects, count(ack_date)::int as "ackSent",
+      (percentile_cont(0.5) within group (order by ack_date - received_at)
+        filter (where ack_date is not null))::float8 as "ackMedianDays",
+      ${states('rlp')}, ${states('rle')}
+    from (select ${lead(inner)} received_at, rlp_actual, rle_actual, ack_date from project_stats where ${filter}) orders
+    ${group}`);
+  return split(rowsOf<Key & ProjectFigures & { total: boolean }>(result));
+}
