@@ -7,6 +7,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -249,7 +250,9 @@ export const interventions = pgTable(
     windowEnd: timestamp('window_end', { withTimezone: true, mode: 'date' }).notNull(),
     contactId: text('contact_id').notNull(),
     notes: text('notes'),
-    status: text('status', { enum: ['booked', 'cancelled'] }).notNull().default('booked'),
+    status: text('status', { enum: ['booked', 'cancelled'] })
+      .notNull()
+      .default('booked'),
     ...timestamps,
     cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
   },
@@ -286,9 +289,12 @@ export const usageDaily = pgTable(
     smsSegments: integer('sms_segments').notNull().default(0),
     // Actions of a person or an order tool (not of Jalon itself): the adoption measure.
     senderActions: integer('sender_actions').notNull().default(0),
+    // Spreads one busy counter (a bulk send of one template for one RAC) over 16 rows, chosen
+    // by message id, so concurrent sends do not queue on one row lock. Reads sum the shards.
+    shard: smallint('shard').notNull().default(0),
   },
   (t) => [
-    primaryKey({ columns: [t.day, t.agency, t.racId, t.template, t.channel] }),
+    primaryKey({ columns: [t.day, t.agency, t.racId, t.template, t.channel, t.shard] }),
     index('usage_daily_agency_idx').on(t.agency, t.day),
   ],
 );

@@ -10,6 +10,8 @@ import { DEADLINE_RULES } from '../projects/deadlines.js';
  */
 
 export const ZONE = 'Europe/Paris';
+/** The counter row of a message among the 16 of its day, agency, RAC and template. */
+export const SHARD = sql`(hashtext(m.id) & 15)`;
 export const ACK_TEMPLATE = 'accuse-reception';
 
 /** Which counter an event type adds to. An undelivered SMS (or a bounced mail) was sent, then failed. */
@@ -72,16 +74,17 @@ function messageStatement(e: EventRow, messageId: string): SQL {
           update project_stats s set ack_date = least(coalesce(s.ack_date, x.day), x.day)
           from (select m.project_ref, (coalesce(m.sent_at, ev.at) at time zone ${ZONE})::date as day from ev, messages m
                 where m.id = ${messageId} and m.template_key = ${ACK_TEMPLATE}) x
-          where s.project_ref = x.project_ref)`
+          -- Only an earlier day changes the row: later sends take no lock on it.
+          where s.project_ref = x.project_ref and (s.ack_date is null or s.ack_date > x.day))`
       : sql``;
   return sql`with ev as (${insertEvent(e)})${ack}
-    insert into usage_daily as u (day, agency, rac_id, template, channel, drafted, scheduled, sent, delivered, failed,
-      cancelled, sms_segments, sender_actions)
-    select (ev.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${one('drafted')},
+    insert into usage_daily as u (day, agency, rac_id, template, channel, shard, drafted, scheduled, sent, delivered,
+      failed, cancelled, sms_segments, sender_actions)
+    select (ev.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${SHARD}, ${one('drafted')},
       ${one('scheduled')}, ${one('sent')}, ${one('delivered')}, ${one('failed')}, ${one('cancelled')}, ${segments},
       ${senderAction(e)}
     from ev, messages m where m.id = ${messageId} ${counter ? sql`` : sql`and ${senderAction(e)} = 1`}
-    on conflict (day, agency, rac_id, template, channel) do update set
+    on conflict (day, agency, rac_id, template, channel, shard) do update set
       drafted = u.drafted + excluded.drafted, scheduled = u.scheduled + excluded.scheduled,
       sent = u.sent + excluded.sent, delivered = u.delivered + excluded.delivered, failed = u.failed + excluded.failed,
       cancelled = u.cancelled + excluded.cancelled, sms_segments = u.sms_segments + excluded.sms_segments,

@@ -7,6 +7,7 @@ import {
   COUNTERS,
   milestoneActual,
   SENDER_EVENTS,
+  SHARD,
   SYSTEM_ACTORS,
   ZONE,
 } from './aggregates.js';
@@ -28,15 +29,16 @@ const typesOf = (counter: string) => Object.keys(COUNTER_OF).filter((type) => CO
 export function rebuildUsageSql() {
   const counts = COUNTERS.map((counter) => sql`count(*) filter (where e.type in (${list(typesOf(counter))}))`);
   const creation = sql`(e.type = 'message.drafted' or (e.type = 'message.scheduled' and e.data->>'from' is distinct from 'draft'))`;
-  return sql`insert into usage_daily (day, agency, rac_id, template, channel, drafted, scheduled, sent, delivered,
-      failed, cancelled, sms_segments, sender_actions)
-    select (e.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${sql.join(counts, sql`, `)},
+  return sql`insert into usage_daily (day, agency, rac_id, template, channel, shard, drafted, scheduled, sent,
+      delivered, failed, cancelled, sms_segments, sender_actions)
+    select (e.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${SHARD},
+      ${sql.join(counts, sql`, `)},
       coalesce(sum(m.sms_segments) filter (where e.type = 'message.sent' and m.channel = 'sms'), 0),
       count(*) filter (where e.type in (${list(SENDER_EVENTS)}) and e.actor not in (${list(SYSTEM_ACTORS)})
         and (m.origin = 'api' or (m.origin = 'automation' and not ${creation})))
     from history_events e join messages m on m.id = e.data->>'messageId'
     where e.type in (${list([...new Set([...Object.keys(COUNTER_OF), ...SENDER_EVENTS])])})
-    group by 1, 2, 3, 4, 5`;
+    group by 1, 2, 3, 4, 5, 6`;
 }
 
 export function rebuildProjectStatsSql() {

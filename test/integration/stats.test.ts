@@ -463,7 +463,7 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
     const snapshot = async () =>
       (
         (await p.deps.db.execute(
-          sql`select (select json_agg(u order by day, agency, rac_id, template, channel)::text from usage_daily u) as usage,
+          sql`select (select json_agg(u order by day, agency, rac_id, template, channel, shard)::text from usage_daily u) as usage,
                      (select json_agg(s order by project_ref)::text from project_stats s) as projects`,
         )) as unknown as { rows: unknown[] }
       ).rows;
