@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { idempotencyKeys, messages } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import type { Producer } from '../queue/producer.js';
+import { periodic } from '../shared/periodic.js';
 
 export interface ReconcilerDeps {
   db: Db;
@@ -22,9 +23,6 @@ const IDEMPOTENCY_RETENTION_MS = 48 * 3600 * 1000;
  * or down when the message was created).
  */
 export function createReconciler(deps: ReconcilerDeps) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<number> | undefined;
-
   async function pass(): Promise<number> {
     let requeued = 0;
     let after = '';
@@ -67,25 +65,6 @@ export function createReconciler(deps: ReconcilerDeps) {
     return requeued;
   }
 
-  return {
-    /** One pass; concurrent calls share the pass in progress. */
-    runOnce(): Promise<number> {
-      running ??= pass().finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
-    start(intervalMs: number) {
-      const tick = () =>
-        this.runOnce().catch((err: unknown) => deps.logger.warn({ err }, 'reconciler pass failed; will retry'));
-      void tick();
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running?.catch(() => {});
-    },
-  };
+  return periodic('reconciler pass', pass, deps.logger);
 }
 export type Reconciler = ReturnType<typeof createReconciler>;

@@ -3,6 +3,7 @@ import type { Db, Tx } from '../db/client.js';
 import { recordEvent } from '../history/record.js';
 import type { Logger } from '../logger.js';
 import { ERASED } from './scrub.js';
+import { periodic } from '../shared/periodic.js';
 
 /**
  * The retention rule: RETENTION_DAYS after an order's last recorded activity, its messages
@@ -69,9 +70,6 @@ async function purgeProject(tx: Tx, ref: string, cutoff: Date, now: Date, retent
 }
 
 export function createRetention(deps: RetentionDeps) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<PurgeSummary> | undefined;
-
   async function pass(): Promise<PurgeSummary> {
     const now = deps.now();
     const cutoff = new Date(now.getTime() - deps.retentionDays * 86_400_000);
@@ -98,26 +96,7 @@ export function createRetention(deps: RetentionDeps) {
     return summary;
   }
 
-  return {
-    /** One pass; concurrent calls share the pass in progress. */
-    runOnce(): Promise<PurgeSummary> {
-      running ??= pass().finally(() => {
-        running = undefined;
-      });
-      return running;
-    },
-    start(intervalMs: number) {
-      const tick = () =>
-        this.runOnce().catch((err: unknown) => deps.logger.warn({ err }, 'retention purge failed; will retry'));
-      void tick();
-      timer = setInterval(tick, intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running?.catch(() => {});
-    },
-  };
+  return periodic('retention purge', pass, deps.logger);
 }
 
 export type Retention = ReturnType<typeof createRetention>;
