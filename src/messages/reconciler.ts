@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import { idempotencyKeys, messages } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import type { Producer } from '../queue/producer.js';
-import { periodic } from '../shared/periodic.js';
+import { periodic } from '../lib/periodic.js';
 
 export interface ReconcilerDeps {
   db: Db;

@@ -3,7 +3,7 @@ import type { Db, Tx } from '../db/client.js';
 import { recordEvent } from '../history/record.js';
 import type { Logger } from '../logger.js';
 import { ERASED } from './scrub.js';
-import { periodic } from '../shared/periodic.js';
+import { periodic } from '../lib/periodic.js';
 
 /**
  * The retention rule: RETENTION_DAYS after an order's last recorded activity, its messages
