@@ -266,6 +266,17 @@ export const agencySettings = pgTable('agency_settings', {
   ...timestamps,
 });
 
+/** The message figures kept per day and per finished month or week. */
+const counterColumns = () => ({
+  drafted: integer('drafted').notNull().default(0),
+  scheduled: integer('scheduled').notNull().default(0),
+  sent: integer('sent').notNull().default(0),
+  delivered: integer('delivered').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  cancelled: integer('cancelled').notNull().default(0),
+  smsSegments: integer('sms_segments').notNull().default(0),
+});
+
 /**
  * Message figures per day (Europe/Paris), agency, RAC and template: one counter per event type,
  * incremented by the statement that records the event (src/stats/aggregates.ts), so they
@@ -280,13 +291,7 @@ export const usageDaily = pgTable(
     racId: text('rac_id').notNull(),
     template: text('template').notNull(),
     channel: text('channel').notNull(),
-    drafted: integer('drafted').notNull().default(0),
-    scheduled: integer('scheduled').notNull().default(0),
-    sent: integer('sent').notNull().default(0),
-    delivered: integer('delivered').notNull().default(0),
-    failed: integer('failed').notNull().default(0),
-    cancelled: integer('cancelled').notNull().default(0),
-    smsSegments: integer('sms_segments').notNull().default(0),
+    ...counterColumns(),
     // Actions of a person or an order tool (not of Jalon itself): the adoption measure.
     senderActions: integer('sender_actions').notNull().default(0),
     // Spreads one busy counter (a bulk send of one template for one RAC) over 16 rows, chosen
@@ -334,13 +339,7 @@ export const usageRollups = pgTable(
     racId: text('rac_id').notNull(),
     template: text('template').notNull(),
     channel: text('channel').notNull(),
-    drafted: integer('drafted').notNull().default(0),
-    scheduled: integer('scheduled').notNull().default(0),
-    sent: integer('sent').notNull().default(0),
-    delivered: integer('delivered').notNull().default(0),
-    failed: integer('failed').notNull().default(0),
-    cancelled: integer('cancelled').notNull().default(0),
-    smsSegments: integer('sms_segments').notNull().default(0),
+    ...counterColumns(),
     senderActions: integer('sender_actions').notNull().default(0),
   },
   (t) => [

@@ -1,3 +1,4 @@
+import Handlebars from 'handlebars';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 
 /**
@@ -32,16 +33,7 @@ function phoneSpellings(value: string): string[] {
 }
 
 // What Handlebars' escaping makes of a name, so that names are found in rendered HTML too.
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#x27;',
-  '`': '&#x60;',
-  '=': '&#x3D;',
-};
-const escapeHtml = (value: string) => value.replace(/[&<>"'`=]/g, (c) => HTML_ESCAPES[c] ?? c);
+const escapeHtml = (value: string) => Handlebars.Utils.escapeExpression(value);
 
 const unique = (values: (string | null | undefined)[]) =>
   [...new Set(values.filter((v): v is string => typeof v === 'string' && v.trim().length >= 2).map((v) => v.trim()))]

@@ -1,3 +1,4 @@
+import Handlebars from 'handlebars';
 import type { Project } from '../projects/schema.js';
 import { sampleDataFor } from './samples.js';
 import type { Renderer, RenderResult } from './types.js';
@@ -15,16 +16,7 @@ export const HOSTILE_NAME = '<script>alert(1)</script>"Dupont" & {{x}} 🚀';
 
 /** How Handlebars escapes a value in HTML (what a correctly escaped value looks like). */
 export function escapedLikeHandlebars(value: string): string {
-  const map: Record<string, string> = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#x27;',
-    '`': '&#x60;',
-    '=': '&#x3D;',
-  };
-  return value.replace(/[&<>"'`=]/g, (char) => map[char] ?? char);
+  return Handlebars.Utils.escapeExpression(value);
 }
 
 /** Paragraphs (blank-line separated) that appear more than once in a text part. */
