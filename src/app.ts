@@ -67,7 +67,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, body),
   );
 
-  await app.register(helmet, { global: true });
+  // No upgrade-insecure-requests: on a plain-HTTP development server it would send the
+  // browser to https for the docs' and the dashboard's own scripts, which then fail to load.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
   await app.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false });
   await app.register(metricsPlugin, { endpoint: '/metrics', clearRegisterOnInit: true });
   await app.register(swagger, {

@@ -185,3 +185,67 @@ describe('reminders with the clock moved forward (time travel through configurat
     expect(sentAt).toBeGreaterThanOrEqual(due - 1_000);
   });
 });
+
+describe('the closure mail and its survey reminder, sent for real', () => {
+  let p: Pipeline;
+  beforeAll(async () => {
+    p = await createPipeline('postgres');
+  });
+  afterAll(async () => p?.close());
+
+  it('schedules the survey reminder 7 days after the closure mail goes out', async () => {
+    const fixture = loadFixture('CMD-2026-000103');
+    const url = `/v1/projects/${fixture.orderNumber}`;
+    await p.request(p.adminKey, { method: 'PUT', url, payload: fixture });
+    await p.request(p.adminKey, {
+      method: 'PATCH',
+      url: `${url}/milestones`,
+      payload: { deploymentEnd: { actual: '2026-10-16' } },
+    });
+    const [closure, reminder] = (await rows(p, fixture.orderNumber)).filter((m) => m.origin === 'automation').slice(1);
+    expect([closure?.template_key, reminder?.template_key]).toEqual(['cloture', 'relance-bilan']);
+
+    const sent = await p.request(p.adminKey, { method: 'POST', url: `/v1/messages/${closure!.id}/send` });
+    expect(sent.json().status).toBe('scheduled');
+    await p.waitForStatus(closure!.id, ['sent']);
+    await p.waitForStatus(reminder!.id, ['scheduled']);
+    const [closureView, reminderView] = await Promise.all(
+      [closure!.id, reminder!.id].map(async (id) =>
+        (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${id}` })).json(),
+      ),
+    );
+    expect(Date.parse(reminderView.sendAt) - Date.parse(closureView.sentAt)).toBe(7 * 24 * 3600 * 1000);
+    // The closure mail carries the satisfaction survey link.
+    const mail = p.smtp.received.find((r) => r.mail.headers.get('x-jalon-message-id') === closure!.id);
+    expect(mail?.mail.text).toContain(`/satisfaction/${fixture.orderNumber}`);
+  });
+});
+
+describe('queue dashboard', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+  });
+  afterAll(async () => t?.close());
+
+  it('is served at /admin/queues to admin keys only, by Bearer or as the Basic password', async () => {
+    const manager = await t.key({ name: 'manager', role: 'manager', agency: 'AERM' });
+    const basic = (key: string) => `Basic ${Buffer.from(`admin:${key}`).toString('base64')}`;
+    const get = (authorization?: string) =>
+      t.app.inject({ method: 'GET', url: '/admin/queues', headers: authorization ? { authorization } : {} });
+    const anonymous = await get();
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic/);
+    expect((await get(`Bearer ${manager}`)).statusCode).toBe(403);
+    const page = await get(basic(t.adminKey));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/<html/i);
+    const api = await t.app.inject({
+      method: 'GET',
+      url: '/admin/queues/api/queues',
+      headers: { authorization: `Bearer ${t.adminKey}` },
+    });
+    expect(api.statusCode).toBe(200);
+    expect(api.body).toContain('email');
+  });
+});

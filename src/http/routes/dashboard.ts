@@ -2,7 +2,6 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync } from 'fastify';
-import { AppError } from '../../errors.js';
 import type { Keys } from '../../keys/service.js';
 import type { Producer } from '../../queue/producer.js';
 
@@ -20,15 +19,19 @@ function keyFrom(header: string | undefined): string | undefined {
 /** bull-board at /admin/queues, for admin keys only. */
 export function queueDashboard(keys: Keys, producer: Producer): FastifyPluginAsync {
   return async (app) => {
-    app.addHook('onRequest', async (request) => {
+    // Answered here rather than thrown: bull-board's own error handler would drop the
+    // WWW-Authenticate header, and without it a browser never asks for the key.
+    app.addHook('onRequest', async (request, reply) => {
       const key = keyFrom(request.headers.authorization);
       const caller = key ? await keys.authenticate(key) : undefined;
-      if (!caller) {
-        throw new AppError('unauthorized', 401, 'An admin API key is needed (Bearer, or as the Basic password)', {
-          headers: { 'www-authenticate': 'Basic realm="Jalon queues"' },
-        });
-      }
-      if (caller.role !== 'admin') throw new AppError('forbidden', 403, 'The queue dashboard is for admin keys');
+      const refuse = (status: number, code: string, message: string) =>
+        reply
+          .status(status)
+          .headers(status === 401 ? { 'www-authenticate': 'Basic realm="Jalon queues"' } : {})
+          .send({ error: { code, message, requestId: String(request.id) } });
+      if (!caller) return refuse(401, 'unauthorized', 'An admin API key is needed (Bearer, or as the Basic password)');
+      if (caller.role !== 'admin') return refuse(403, 'forbidden', 'The queue dashboard is for admin keys');
+      return undefined;
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/admin/queues');
