@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type MessageStatus, messages, racProfiles } from '../db/schema.js';
+import { type MessageStatus, messages } from '../db/schema.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import { type Actor, recordEvent } from '../history/record.js';
 import { assertProjectScope } from '../keys/scope.js';
@@ -10,9 +10,11 @@ import type { Logger } from '../logger.js';
 import { loadProject } from '../projects/repository.js';
 import type { Project } from '../projects/schema.js';
 import type { Producer } from '../queue/producer.js';
-import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
+import type { Renderer } from '../render/index.js';
 import { resolveRecipients } from './recipients.js';
-import { findMessage, type MessageRow, transition } from './repository.js';
+import { content, createProjectRenderer } from './rendering.js';
+import { createTransitions } from './transitions.js';
+import { findMessage, type MessageRow } from './repository.js';
 import type { CreateMessage, PatchMessage } from './schema.js';
 import { messageView, type MessageView } from './view.js';
 
@@ -28,55 +30,23 @@ export interface MessagesDeps {
 
 /** A sendAt this far in the past is still "now": clocks of callers drift a little. */
 const PAST_TOLERANCE_MS = 60_000;
-const EDITABLE: readonly MessageStatus[] = ['draft', 'scheduled'];
 
 export const actorOf = (caller: Caller, project: Project): Actor => ({
   name: caller.name,
   onBehalfOf: caller.role === 'rac' ? undefined : project.rac.id,
 });
 
-function content(result: RenderResult) {
-  return result.channel === 'email'
-    ? { subject: result.subject, html: result.html, text: result.text, warnings: result.warnings }
-    : {
-        smsBody: result.body,
-        smsEncoding: result.encoding,
-        smsSegments: result.segments,
-        warnings: result.warnings,
-      };
-}
-
 export function createMessages(deps: MessagesDeps) {
   const { db, renderer, producer, now, afterCancel } = deps;
 
-  async function racProfile(project: Project): Promise<RacProfile | undefined> {
-    const [row] = await db.select().from(racProfiles).where(eq(racProfiles.id, project.rac.id));
-    if (!row) return undefined;
-    return {
-      displayName: row.displayName,
-      ...(row.title ? { title: row.title } : {}),
-      ...(row.phone ? { phone: row.phone } : {}),
-      ...(row.email ? { email: row.email } : {}),
-      ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
-    };
-  }
-
-  async function render(
-    project: Project,
-    template: string,
-    blocks: Record<string, string>,
-    data: Record<string, unknown>,
-    transliterate?: boolean,
-  ) {
-    const profile = await racProfile(project);
-    return renderer.render(template, {
-      project,
-      blocks,
-      data,
-      ...(profile ? { racProfile: profile } : {}),
-      ...(transliterate ? { transliterate } : {}),
-    });
-  }
+  const render = createProjectRenderer({ db, renderer });
+  const { enqueue, mustFind, schedule, cancelRow, update } = createTransitions({
+    db,
+    producer,
+    now,
+    render,
+    afterCancel,
+  });
 
   function checkSendAt(sendAt: Date | undefined): Date {
     const at = sendAt ?? now();
@@ -94,86 +64,6 @@ export function createMessages(deps: MessagesDeps) {
     assertProjectScope(caller, project);
     return { row, project };
   }
-
-  async function enqueue(row: MessageRow): Promise<void> {
-    if (row.status === 'scheduled') await producer.enqueue({ id: row.id, channel: row.channel, sendAt: row.sendAt });
-  }
-
-  async function mustFind(id: string): Promise<MessageRow> {
-    const row = await findMessage(db, id);
-    if (!row) throw notFound(`Message ${id}`);
-    return row;
-  }
-
-  /** Draft to scheduled: now, or at its sendAt if that is still ahead (or at the given time). */
-  async function schedule(row: MessageRow, actor: Actor, at?: Date): Promise<MessageRow> {
-    if (row.status === 'scheduled' && !at) return row;
-    const sendAt = at ?? (row.sendAt.getTime() < now().getTime() ? now() : row.sendAt);
-    const next = await transition(
-      db,
-      row.id,
-      ['draft'],
-      { status: 'scheduled', sendAt },
-      {
-        type: 'message.scheduled',
-        actor,
-        data: { sendAt: sendAt.toISOString(), from: 'draft' },
-      },
-    );
-    if (!next) throw notEditable((await findMessage(db, row.id)) ?? row);
-    await enqueue(next);
-    return next;
-  }
-
-  async function cancelRow(row: MessageRow, actor: Actor, reason?: string): Promise<MessageRow> {
-    if (row.status === 'cancelled') return row;
-    const next = await transition(
-      db,
-      row.id,
-      EDITABLE,
-      { status: 'cancelled', cancelledAt: now() },
-      {
-        type: 'message.cancelled',
-        actor,
-        data: reason ? { reason } : {},
-      },
-    );
-    if (!next) {
-      const current = (await findMessage(db, row.id)) ?? row;
-      throw new AppError('conflict', 409, `Message ${row.id} is ${current.status} and can no longer be cancelled`);
-    }
-    await producer.remove({ id: row.id, channel: next.channel });
-    await afterCancel?.(next, actor);
-    return next;
-  }
-
-  async function update(row: MessageRow, project: Project, input: PatchMessage, actor: Actor): Promise<MessageRow> {
-    if (!EDITABLE.includes(row.status)) throw notEditable(row);
-    const sendAt = input.sendAt ?? row.sendAt;
-    const blocks = input.blocks ? { ...row.blocks, ...input.blocks } : row.blocks;
-    const data = input.data ? { ...row.data, ...input.data } : row.data;
-    const rendered = await render(project, row.templateKey, blocks, data);
-    const next = await transition(
-      db,
-      row.id,
-      EDITABLE,
-      { sendAt, blocks, data, ...content(rendered) },
-      {
-        type: input.sendAt ? 'message.rescheduled' : 'message.edited',
-        actor,
-        data: { changes: Object.keys(input), sendAt: sendAt.toISOString() },
-      },
-    );
-    if (!next) throw notEditable((await findMessage(db, row.id)) ?? row);
-    if (next.status === 'scheduled' && input.sendAt) {
-      await producer.remove({ id: row.id, channel: next.channel });
-      await enqueue(next);
-    }
-    return next;
-  }
-
-  const notEditable = (row: MessageRow) =>
-    new AppError('conflict', 409, `Message ${row.id} is ${row.status}: only drafts and scheduled messages can change`);
 
   return {
     async create(
