@@ -1,5 +1,6 @@
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createDeps, type Deps } from './deps.js';
+import { withTimeout } from './lib/timeout.js';
 
 /**
  * What the entry points share: configuration that fails in one line, a Redis check that says
@@ -45,10 +46,10 @@ export async function depsOrExit(config: Config): Promise<Deps> {
 /** True when Redis answers; otherwise prints one line with the URL and how to start one. */
 export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
   try {
-    await Promise.race([
+    await withTimeout(
       deps.redis.connect().then(() => deps.redis.ping()),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 3_000).unref()),
-    ]);
+      3_000,
+    );
     return true;
   } catch {
     const line =

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { withTimeout as timeout } from '../lib/timeout.js';
 import type { Logger } from '../logger.js';
 import { type Channel, QUEUE_NAMES, SEND_JOB, type SendJob } from './jobs.js';
 
@@ -26,14 +27,8 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms).unref(),
-    ),
-  ]);
-}
+const withTimeout = <T>(promise: Promise<T>, ms: number) =>
+  timeout(promise, ms, `Redis did not answer within ${ms} ms`);
 
 export function createProducer(options: ProducerOptions): Producer {
   const timeoutMs = options.timeoutMs ?? 800;

@@ -1,15 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { withTimeout } from '../../lib/timeout.js';
 
 export interface Probe {
   name: string;
   check: () => Promise<void>;
 }
-
-const withTimeout = (promise: Promise<void>, ms: number) =>
-  Promise.race([
-    promise,
-    new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref()),
-  ]);
 
 /** Liveness says the process answers; readiness says it can do its job (database, Redis). */
 export function opsRoutes(probes: Probe[]) {
