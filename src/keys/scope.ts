@@ -1,9 +1,17 @@
 import { AppError } from '../errors.js';
 import type { Caller, Role } from './service.js';
 
+/** Whether a key's agency scope covers an agency: its own, or every one for `*`. */
+export const inAgency = (caller: Caller, agency: string): boolean => caller.agency === '*' || caller.agency === agency;
+
+/** Refuses, in one wording, what lies outside a key's agency. */
+export function assertAgency(caller: Caller, agency: string): void {
+  if (!inAgency(caller, agency)) throw new AppError('forbidden', 403, `This key is limited to agency ${caller.agency}`);
+}
+
 /** What a key may see: its agency (or all for `*`) and, for a RAC key, its own projects. */
 export function canSeeProject(caller: Caller, project: { agency: string; rac: { id: string } }): boolean {
-  if (caller.agency !== '*' && caller.agency !== project.agency) return false;
+  if (!inAgency(caller, project.agency)) return false;
   if (caller.role === 'rac' && caller.racId !== project.rac.id) return false;
   return true;
 }

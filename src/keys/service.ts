@@ -113,11 +113,15 @@ export function createKeys({ db }: { db: Db }) {
     list: async (): Promise<KeyView[]> =>
       (await db.select().from(apiKeys).orderBy(asc(apiKeys.createdAt), asc(apiKeys.id))).map(toView),
 
-    /** Revokes by id or by visible prefix. */
-    revoke: async (idOrPrefix: string): Promise<KeyView> => {
+    /**
+     * Revokes by id or by visible prefix. `allowed` sees the key first, so that a caller can
+     * be refused a key outside its scope.
+     */
+    revoke: async (idOrPrefix: string, allowed: (key: KeyView) => void = () => {}): Promise<KeyView> => {
       const match = idOrPrefix.startsWith('jln_') ? eq(apiKeys.prefix, idOrPrefix) : eq(apiKeys.id, idOrPrefix);
       const [existing] = await db.select().from(apiKeys).where(match);
       if (!existing) throw notFound(`API key ${idOrPrefix}`);
+      allowed(toView(existing));
       if (existing.revokedAt) return toView(existing);
       const [row] = await db
         .update(apiKeys)

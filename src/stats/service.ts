@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { AppError, invalid } from '../errors.js';
+import { invalid } from '../errors.js';
+import { assertAgency } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
 import { COUNTERS } from './aggregates.js';
 import { type Dimension, PROJECT_DIMENSIONS, resolvePeriod, type UsageFilters, type UsageQuery } from './params.js';
@@ -59,9 +60,7 @@ function withShares(figures: ProjectFigures) {
 /** A manager reads their agency; a national key (admin or manager with `*`) reads any or all. */
 export function scopeAgency(caller: Caller, asked: string | undefined): string | undefined {
   if (caller.agency === '*') return asked;
-  if (asked && asked !== caller.agency) {
-    throw new AppError('forbidden', 403, `This key reads agency ${caller.agency} only, not ${asked}`);
-  }
+  if (asked) assertAgency(caller, asked);
   return caller.agency;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { type AgencySettingsService, settingsSchema } from '../../agencies/settings.js';
-import { AppError } from '../../errors.js';
+import { assertAgency } from '../../keys/scope.js';
 import { callerOf } from '../auth.js';
 
 const params = z.object({ agency: z.string().regex(/^[A-Z0-9]{2,10}$/, 'an agency code in capitals') });
@@ -13,10 +13,7 @@ export function agencyRoutes(settings: AgencySettingsService): FastifyPluginAsyn
       '/agencies/:agency/settings',
       { schema: { tags, summary: 'Reminder timing and milestone automation of an agency', params } },
       async (request) => {
-        const caller = callerOf(request);
-        if (caller.agency !== '*' && caller.agency !== request.params.agency) {
-          throw new AppError('forbidden', 403, `This key is limited to agency ${caller.agency}`);
-        }
+        assertAgency(callerOf(request), request.params.agency);
         return settings.get(request.params.agency);
       },
     );
@@ -24,10 +21,7 @@ export function agencyRoutes(settings: AgencySettingsService): FastifyPluginAsyn
       '/agencies/:agency/settings',
       { schema: { tags, summary: 'Set reminder timing and milestone automation', params, body: settingsSchema } },
       async (request) => {
-        const caller = callerOf(request, ['admin']);
-        if (caller.agency !== '*' && caller.agency !== request.params.agency) {
-          throw new AppError('forbidden', 403, `This key is limited to agency ${caller.agency}`);
-        }
+        assertAgency(callerOf(request, ['admin']), request.params.agency);
         return settings.put(request.params.agency, request.body);
       },
     );

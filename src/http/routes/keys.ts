@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
+import { inAgency } from '../../keys/scope.js';
 import { keyInputSchema, type Keys } from '../../keys/service.js';
 import { callerOf } from '../auth.js';
 
@@ -13,7 +14,7 @@ export function keyRoutes(keys: Keys): FastifyPluginAsyncZod {
       { schema: { tags, summary: 'Create an API key (the key is shown in this response only)', body: keyInputSchema } },
       async (request, reply) => {
         const caller = callerOf(request, ['admin']);
-        if (caller.agency !== '*' && request.body.agency !== caller.agency) {
+        if (!inAgency(caller, request.body.agency)) {
           throw new AppError('forbidden', 403, `This key can only create keys for agency ${caller.agency}`);
         }
         return reply.status(201).send(await keys.create(request.body));
@@ -23,7 +24,7 @@ export function keyRoutes(keys: Keys): FastifyPluginAsyncZod {
     app.get('/keys', { schema: { tags, summary: 'List API keys (never their secret)' } }, async (request) => {
       const caller = callerOf(request, ['admin']);
       const all = await keys.list();
-      return { keys: caller.agency === '*' ? all : all.filter((key) => key.agency === caller.agency) };
+      return { keys: all.filter((key) => inAgency(caller, key.agency)) };
     });
 
     app.delete(
@@ -37,11 +38,11 @@ export function keyRoutes(keys: Keys): FastifyPluginAsyncZod {
       },
       async (request) => {
         const caller = callerOf(request, ['admin']);
-        const target = (await keys.list()).find((k) => k.id === request.params.id || k.prefix === request.params.id);
-        if (target && caller.agency !== '*' && target.agency !== caller.agency) {
-          throw new AppError('forbidden', 403, `This key can only revoke keys of agency ${caller.agency}`);
-        }
-        return keys.revoke(request.params.id);
+        return keys.revoke(request.params.id, (target) => {
+          if (!inAgency(caller, target.agency)) {
+            throw new AppError('forbidden', 403, `This key can only revoke keys of agency ${caller.agency}`);
+          }
+        });
       },
     );
   };
