@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type FieldIssue } from '../errors.js';
+import { AppError, type FieldIssue, invalid } from '../errors.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId: string };
@@ -41,28 +41,24 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const send = (status: number, body: Omit<ErrorBody['error'], 'requestId'>) =>
       reply.status(status).send({ error: { ...body, requestId } } satisfies ErrorBody);
 
-    if (error instanceof AppError) {
-      if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
-      if (error.headers) void reply.headers(error.headers);
-      return send(error.statusCode, {
-        code: error.code,
-        message: error.statusCode >= 500 ? 'Internal error' : error.message,
-        ...(error.details && error.statusCode < 500 ? { details: error.details } : {}),
-      });
-    }
-    if (hasZodFastifySchemaValidationErrors(error) || error.validation) {
-      const details = validationDetails(error);
-      const first = details[0];
-      const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
-      return send(400, {
-        code: 'invalid_input',
-        message: first ? `${first.path}: ${first.message}${more}` : 'invalid input',
-        details,
+    // Schema validation failures become the same 400 a domain check would raise.
+    const appError =
+      error instanceof AppError
+        ? error
+        : hasZodFastifySchemaValidationErrors(error) || error.validation
+          ? invalid(validationDetails(error))
+          : undefined;
+    if (appError && appError.statusCode < 500) {
+      if (appError.headers) void reply.headers(appError.headers);
+      return send(appError.statusCode, {
+        code: appError.code,
+        message: appError.message,
+        ...(appError.details ? { details: appError.details } : {}),
       });
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-    const status = error.statusCode ?? 500;
-    if (status < 500) {
+    const status = appError?.statusCode ?? error.statusCode ?? 500;
+    if (!appError && status < 500) {
       return send(status, { code: known?.code ?? 'bad_request', message: known?.message ?? error.message });
     }
     request.log.error({ err: error }, 'request failed');
