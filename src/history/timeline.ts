@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isInstantWithOffset } from '../lib/iso.js';
 import { z } from 'zod';
 
 /** The timeline's query string, and how one stored event is shown. */
@@ -10,9 +11,7 @@ const moment = z
   .string()
   .refine(
     (value) =>
-      /^\d{4}-\d{2}-\d{2}$/.test(value)
-        ? DateTime.fromISO(value, { zone: ZONE }).isValid
-        : /(Z|[+-]\d{2}:\d{2})$/.test(value) && DateTime.fromISO(value, { setZone: true }).isValid,
+      /^\d{4}-\d{2}-\d{2}$/.test(value) ? DateTime.fromISO(value, { zone: ZONE }).isValid : isInstantWithOffset(value),
     'a date (YYYY-MM-DD) or a date-time with its offset (2026-03-02T10:00:00+01:00)',
   );
 

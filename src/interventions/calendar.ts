@@ -13,6 +13,7 @@
  * holiday calendar (./holidays.ts) so callers import from one place.
  */
 import { DateTime } from 'luxon';
+import { ISO_WITH_OFFSET } from '../lib/iso.js';
 import { FRANCE_ZONE, isAlsaceMoselle } from './holidays.js';
 import {
   DEFAULT_REMINDER_POLICY,
@@ -113,9 +114,6 @@ export function planReminder(
   const sendAt = latestAllowedAtOrBefore(upper, current, postalCode, policy);
   return sendAt ? { skip: false, sendAt, target } : skip('no_allowed_time');
 }
-
-/** ISO 8601 date-time that states its offset ("Z" or ±HH:MM); local times are ambiguous. */
-const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
 
 /**
  * Parses an arrival window from two ISO date-times that include an offset, returned in

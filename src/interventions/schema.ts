@@ -1,12 +1,10 @@
 import { z } from 'zod';
+import { isInstantWithOffset } from '../lib/iso.js';
 import { ref, text } from '../projects/fields.js';
 
 const isoWithOffset = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i,
-    'expected an ISO date-time with its offset, e.g. 2026-05-12T08:00:00+02:00',
-  );
+  .refine(isInstantWithOffset, 'expected an ISO date-time with its offset, e.g. 2026-05-12T08:00:00+02:00');
 
 /** A technician visit as planning tools send it; the window is read in Europe/Paris time. */
 export const interventionInputSchema = z.strictObject({

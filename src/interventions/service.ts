@@ -66,8 +66,6 @@ export function createInterventions(deps: InterventionsDeps) {
       throw invalid([{ path: 'body.contactId', message: `unknown contact "${contactId}" in order ${project.ref}` }]);
     const windowStart = DateTime.fromISO(input.windowStart, { zone: 'Europe/Paris' });
     const windowEnd = DateTime.fromISO(input.windowEnd, { zone: 'Europe/Paris' });
-    if (!windowStart.isValid) throw invalid([{ path: 'body.windowStart', message: 'not a real date-time' }]);
-    if (!windowEnd.isValid) throw invalid([{ path: 'body.windowEnd', message: 'not a real date-time' }]);
     if (windowEnd <= windowStart) throw invalid([{ path: 'body.windowEnd', message: 'must be after windowStart' }]);
     if (windowStart.toMillis() <= now().getTime()) {
       throw invalid([{ path: 'body.windowStart', message: 'the visit must start in the future' }]);

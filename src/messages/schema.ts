@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isInstantWithOffset } from '../lib/iso.js';
 import { z } from 'zod';
 import { ref } from '../projects/fields.js';
 import { email, mobile } from '../projects/fields.js';
@@ -14,10 +15,7 @@ export type RecipientRef = z.output<typeof recipientRefSchema>;
 /** An instant with an explicit offset; parsed here so that "in the past" can be judged. */
 export const instant = z
   .string()
-  .refine(
-    (value) => /(Z|[+-]\d{2}:?\d{2})$/.test(value) && DateTime.fromISO(value, { setZone: true }).isValid,
-    'expected an ISO 8601 date-time with an offset, e.g. 2026-05-12T09:00:00+02:00',
-  )
+  .refine(isInstantWithOffset, 'expected an ISO 8601 date-time with an offset, e.g. 2026-05-12T09:00:00+02:00')
   .transform((value) => DateTime.fromISO(value, { setZone: true }).toJSDate());
 
 const blocksSchema = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,39}$/, 'a block name'), z.string().max(20_000));
