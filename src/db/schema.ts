@@ -69,12 +69,16 @@ export const projects = pgTable(
   ],
 );
 
+/** The order a row belongs to; it goes with the order. */
+const projectRef = () =>
+  text('project_ref')
+    .notNull()
+    .references(() => projects.ref, { onDelete: 'cascade' });
+
 export const contacts = pgTable(
   'contacts',
   {
-    projectRef: text('project_ref')
-      .notNull()
-      .references(() => projects.ref, { onDelete: 'cascade' }),
+    projectRef: projectRef(),
     id: text('id').notNull(),
     position: integer('position').notNull(),
     civility: text('civility'),
@@ -92,9 +96,7 @@ export const contacts = pgTable(
 export const sites = pgTable(
   'sites',
   {
-    projectRef: text('project_ref')
-      .notNull()
-      .references(() => projects.ref, { onDelete: 'cascade' }),
+    projectRef: projectRef(),
     ref: text('ref').notNull(),
     position: integer('position').notNull(),
     name: text('name').notNull(),
@@ -111,9 +113,7 @@ export const sites = pgTable(
 export const milestones = pgTable(
   'milestones',
   {
-    projectRef: text('project_ref')
-      .notNull()
-      .references(() => projects.ref, { onDelete: 'cascade' }),
+    projectRef: projectRef(),
     code: text('code').notNull(),
     planned: date('planned', { mode: 'string' }),
     actual: date('actual', { mode: 'string' }),
@@ -174,9 +174,7 @@ export const messages = pgTable(
   'messages',
   {
     id: text('id').primaryKey(),
-    projectRef: text('project_ref')
-      .notNull()
-      .references(() => projects.ref, { onDelete: 'cascade' }),
+    projectRef: projectRef(),
     templateKey: text('template_key').notNull(),
     channel: text('channel', { enum: ['email', 'sms'] }).notNull(),
     status: text('status', { enum: MESSAGE_STATUSES }).notNull(),
@@ -240,9 +238,7 @@ export const idempotencyKeys = pgTable(
 export const interventions = pgTable(
   'interventions',
   {
-    projectRef: text('project_ref')
-      .notNull()
-      .references(() => projects.ref, { onDelete: 'cascade' }),
+    projectRef: projectRef(),
     id: text('id').notNull(),
     siteRef: text('site_ref').notNull(),
     kind: text('kind', { enum: ['access', 'service'] }).notNull(),
