@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   date,
   index,
@@ -148,6 +149,34 @@ export const historyEvents = pgTable(
   (t) => [index('history_project_idx').on(t.projectRef, t.id)],
 );
 
+/**
+ * The outbox of committed history events: written by the statement that records the event,
+ * removed once the follow-ups (automation, and later other subscribers) handled it. A row is
+ * leased by setting `available_at` ahead, so a dispatcher that dies gives it back.
+ */
+export const eventOutbox = pgTable(
+  'event_outbox',
+  {
+    eventId: bigint('event_id', { mode: 'number' }).primaryKey(),
+    availableAt: timestamp('available_at', { withTimezone: true, mode: 'date' }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('event_outbox_available_idx').on(t.availableAt)],
+);
+
+/** Provider reports that arrived before the provider id was stored; applied once it is. */
+export const providerReports = pgTable(
+  'provider_reports',
+  {
+    providerId: text('provider_id').notNull(),
+    status: text('status').notNull(),
+    errorCode: text('error_code'),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.providerId, t.status] })],
+);
+
 export const MESSAGE_STATUSES = [
   'draft',
   'scheduled',
@@ -210,9 +239,20 @@ export const messages = pgTable(
     cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
     // Set when the retention purge removed the content and recipients; status and counts stay.
     purgedAt: timestamp('purged_at', { withTimezone: true, mode: 'date' }),
+    // Grows with every change, so that a reader can say "as I last saw it" (If-Match).
+    revision: integer('revision').notNull().default(1),
+    // The last progress report of the provider (Twilio's queued/sent…), so a replay changes nothing.
+    providerStatus: text('provider_status'),
+    // Set when an attempt's outcome was lost (the process died between the provider call and
+    // its recording): the message is neither sent again blindly nor counted as sent.
+    unconfirmedAt: timestamp('unconfirmed_at', { withTimezone: true, mode: 'date' }),
+    // The history event an automation created this message from: a follow-up delivered twice
+    // prepares it once.
+    causeEventId: bigint('cause_event_id', { mode: 'number' }),
   },
   (t) => [
     index('messages_project_idx').on(t.projectRef, t.createdAt),
+    uniqueIndex('messages_cause_idx').on(t.causeEventId, t.templateKey),
     index('messages_due_idx').on(t.status, t.sendAt),
     index('messages_provider_idx').on(t.providerId),
     index('messages_intervention_idx').on(t.projectRef, t.interventionId),
