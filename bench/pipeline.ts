@@ -15,7 +15,7 @@ import { messages, type Recipient } from '../src/db/schema.js';
 import { createDeps, type Deps } from '../src/deps.js';
 import type { Caller } from '../src/keys/service.js';
 import { createLogger } from '../src/logger.js';
-import { findMessage, transition } from '../src/messages/repository.js';
+import { findMessage, move } from '../src/messages/moves.js';
 import { loadProject } from '../src/projects/repository.js';
 import { startWorkers, type Workers } from '../workers/index.js';
 import {
@@ -467,9 +467,9 @@ async function operations(ctx: Context): Promise<Operation[]> {
           .where(eq(messages.id, id)),
     ],
     [
-      'transition(): BEGIN, UPDATE … RETURNING *, INSERT event, COMMIT',
-      '4',
-      (id) => transition(db, id, ['sent'], { lastError: null }, { type: 'bench.noop', actor }),
+      'move(): one WITH statement (update, event, outbox, counters)',
+      '1',
+      (id) => move(db, 'progress', id, { now: new Date(), actor, set: { lastError: null } }),
     ],
     [
       'same as one statement: WITH … UPDATE … RETURNING narrow, INSERT event',

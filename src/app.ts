@@ -119,7 +119,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   await app.register(
-    webhookRoutes({ db: deps.db, twilioAuthToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL }),
+    webhookRoutes({
+      db: deps.db,
+      now: deps.now,
+      twilioAuthToken: config.TWILIO_AUTH_TOKEN,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+    }),
     { prefix: '/v1' },
   );
   await app.register(queueDashboard(deps.keys, deps.producer), { prefix: '/admin/queues' });

@@ -28,6 +28,18 @@ const int = (min: number, max: number) =>
     .min(min, `expected at least ${min}`)
     .max(max, `expected at most ${max}`);
 
+/** A comma-separated list, each item checked. */
+const list = (item: RegExp, what: string) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(item, `expected ${what}`)));
+
 const envSchema = z
   .object({
     PORT: int(0, 65535).default(3000),
@@ -72,6 +84,25 @@ const envSchema = z
     SEND_BACKOFF_MS: int(1, 3_600_000).default(5_000),
     WORKER_LOCK_MS: int(1_000, 600_000).default(30_000),
     RECONCILE_INTERVAL_MS: int(500, 86_400_000).default(60_000),
+    // How often the follow-up dispatcher looks for committed events once the outbox is empty.
+    FOLLOWUP_INTERVAL_MS: int(10, 60_000).default(250),
+    // Domains of the operator's own people, who may be addressed besides the order's contacts.
+    INTERNAL_EMAIL_DOMAINS: list(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain such as operateur.example').default([]),
+    // Countries an SMS may be sent to: France and its overseas departments and territories.
+    SMS_COUNTRIES: list(/^[A-Z]{2}$/, 'a two-letter country code such as FR').default([
+      'FR',
+      'GP',
+      'MQ',
+      'GF',
+      'RE',
+      'YT',
+      'PM',
+      'BL',
+      'MF',
+      'WF',
+      'PF',
+      'NC',
+    ]),
     // Message contents and contact details are kept this long after an order's last activity.
     RETENTION_DAYS: int(1, 36_500).default(1095),
     PURGE_INTERVAL_MS: int(1_000, 7 * 86_400_000).default(86_400_000),

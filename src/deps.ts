@@ -8,14 +8,14 @@ import { openDatabase, type Database } from './db/client.js';
 import type { Probe } from './http/routes/ops.js';
 import { createKeys } from './keys/service.js';
 import { createLogger, type Logger } from './logger.js';
-import { createReconciler } from './messages/reconciler.js';
 import { createMessages } from './messages/service.js';
 import { createProjects } from './projects/service.js';
 import { createProducer } from './queue/producer.js';
 import { createRacs } from './racs/service.js';
 import { createRenderer } from './render/index.js';
 import { createAgencySettings } from './agencies/settings.js';
-import { type Automation, createAutomation } from './automation/service.js';
+import { createAutomation } from './automation/service.js';
+import type { Subscriber } from './history/followups.js';
 import { createInterventions } from './interventions/service.js';
 import { createHistory } from './history/service.js';
 import { createStats } from './stats/service.js';
@@ -94,23 +94,13 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
 
   const keys = createKeys({ db });
   const settings = createAgencySettings({ db });
-  // Messages and automation know each other (a cancelled closure mail cancels its reminder):
-  // the hook is bound once both exist.
-  const hooks: { afterCancel?: Automation['afterCancel'] } = {};
-  const messages = createMessages({
-    db,
-    renderer,
-    producer,
-    logger,
-    now,
-    afterCancel: (row, actor) => hooks.afterCancel?.(row, actor) ?? Promise.resolve(),
-  });
-  const automation = createAutomation({ db, messages, settings, logger, now });
-  hooks.afterCancel = automation.afterCancel;
-  const projects = createProjects({ db, onChange: automation.onProjectChange });
+  const policy = { internalDomains: config.INTERNAL_EMAIL_DOMAINS, smsCountries: config.SMS_COUNTRIES };
+  const messages = createMessages({ db, renderer, producer, settings, policy, now });
+  const projects = createProjects({ db, now });
   const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db });
-  const reconciler = createReconciler({ db, producer, logger, now, stuckAfterMs: config.WORKER_LOCK_MS * 2 });
+  // What reacts to committed history events, dispatched by the workers (workers/followups.ts).
+  const subscribers: Subscriber[] = [createAutomation({ db, messages, settings, logger, now })];
   const history = createHistory({ db });
   const stats = createStats({ db, now });
   const erasure = createErasure({ db, now });
@@ -139,12 +129,11 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     producer,
     keys,
     settings,
-    automation,
+    subscribers,
     projects,
     interventions,
     racs,
     messages,
-    reconciler,
     history,
     stats,
     erasure,
@@ -153,8 +142,6 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     sms,
     probes,
     async close() {
-      await reconciler.stop();
-      await retention.stop();
       await producer.close();
       await Promise.all([email.close(), sms.close(), renderer.close()]);
       redis.disconnect();

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Contact, Site } from '../src/projects/schema.js';
+import type { Site } from '../src/projects/schema.js';
 import type { Window } from '../src/render/dates.js';
 import type { ViewKit } from '../src/render/manifest.js';
 import { instant, interventionKind, siteRef } from './fields.js';
@@ -24,7 +24,6 @@ export function checkWindow(value: { windowStart: string; windowEnd: string }, c
 export interface Intervention {
   site: Site;
   window: Window;
-  recipients: Contact[];
   warnings: string[];
 }
 
@@ -35,10 +34,9 @@ export function intervention(
   const site = kit.site(data.siteRef, 'siteRef');
   const window = kit.window(data.windowStart, data.windowEnd);
   const siteContact = kit.contact(site.contactId);
-  const contact = siteContact ?? kit.mainContact();
   const warnings: string[] = [];
   const hours = window.end.diff(window.start, 'minutes').minutes / 60;
   if (hours !== 4) warnings.push(`the arrival window lasts ${hours} h instead of the usual 4 h`);
   if (!siteContact) warnings.push(`site ${site.ref} has no contact of its own: the main contact is addressed`);
-  return { site, window, recipients: contact ? [contact] : [], warnings };
+  return { site, window, warnings };
 }

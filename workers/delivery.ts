@@ -1,16 +1,21 @@
-import { eq, lte, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { messages } from '../db/schema.js';
-import type { DeliveryError, EmailSender, SmsSender } from '../channels/types.js';
-import { type MessageRow, transition } from './repository.js';
+import { and, eq, lte, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { reminderPolicy, type AgencySettingsService } from '../src/agencies/settings.js';
+import type { DeliveryError, EmailSender, SmsSender } from '../src/channels/types.js';
+import type { Db } from '../src/db/client.js';
+import { interventions, messages, sites } from '../src/db/schema.js';
+import { earliestAllowedAtOrAfter, isSmsAllowedAt } from '../src/interventions/calendar.js';
+import type { Logger } from '../src/logger.js';
+import { findMessage, type MessageRow, move } from '../src/messages/moves.js';
+import type { JobMemo } from '../src/queue/jobs.js';
 
 export interface DeliveryDeps {
   db: Db;
   email: EmailSender;
   sms: SmsSender;
+  settings: AgencySettingsService;
+  logger: Logger;
   now: () => Date;
-  /** Follow-ups of a sent message (a closure mail schedules its survey reminder). */
-  afterSent?: (row: MessageRow) => Promise<void>;
 }
 
 /** What one attempt came to, for the worker to ack, retry or postpone the job. */
@@ -19,11 +24,33 @@ export type Outcome =
   | { kind: 'skipped'; status: string }
   | { kind: 'not_due'; sendAt: Date }
   | { kind: 'retry'; error: string }
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string }
+  | { kind: 'unconfirmed' };
+
+export interface Attempt {
+  number: number;
+  last: boolean;
+  /** What an earlier attempt of this job learnt but could not record in the database. */
+  memo?: JobMemo | undefined;
+  /** Keeps a memo with the job (in Redis) for the next attempt. */
+  remember(memo: JobMemo): Promise<void>;
+}
+
+/** Raised when the outcome could not be recorded yet: the job is retried and records it then. */
+export class UnrecordedOutcome extends Error {
+  constructor(cause: unknown) {
+    super('the outcome of the attempt could not be recorded yet', { cause });
+    this.name = 'UnrecordedOutcome';
+  }
+}
 
 const WORKER: { name: string } = { name: 'worker' };
 /** A job may fire a little early (timers, clock skew between hosts); that is still on time. */
 const EARLY_TOLERANCE_MS = 1_000;
+/** How long an attempt keeps trying to record what the provider said before handing over to a retry. */
+const RECORD_FOR_MS = 20_000;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function dispatch(deps: DeliveryDeps, row: MessageRow): Promise<{ providerId: string }> {
   if (row.channel === 'email') {
@@ -43,78 +70,172 @@ async function dispatch(deps: DeliveryDeps, row: MessageRow): Promise<{ provider
 }
 
 /**
- * One delivery attempt. The row is re-read and claimed first, so a cancelled, already-sent or
- * rescheduled message is left alone; the result is recorded before the job is acknowledged.
+ * One delivery attempt, sending at most once what the provider accepted:
+ *
+ * 1. the message is claimed (`scheduled → sending`) by one guarded statement, so a cancelled,
+ *    already sent or rescheduled message is left alone;
+ * 2. the provider call and the recording of its answer are separate steps. Once a provider
+ *    accepted the message, recording "sent" is retried, and if the database stays away the
+ *    provider id goes with the job so that the next attempt records it instead of sending;
+ * 3. a message found `sending` by a new attempt without such a memo may have gone out (the
+ *    process died between the call and the record): it is flagged unconfirmed for a person to
+ *    check, never sent again blindly.
  */
-export async function deliver(
+export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt): Promise<Outcome> {
+  const { memo } = attempt;
+  if (memo?.sent) return recordSent(deps, id, memo.sent.providerId, attempt);
+
+  let taken: { claimed: MessageRow } | { outcome: Outcome };
+  try {
+    taken = await claim(deps, id, attempt);
+  } catch (error) {
+    // Nothing reached the provider: say so to the next attempt, which may then take it over.
+    await attempt.remember({ notSent: true }).catch(() => {});
+    throw error;
+  }
+  if ('outcome' in taken) return taken.outcome;
+  const { claimed } = taken;
+
+  let providerId: string;
+  try {
+    const reason = await shouldHold(deps, claimed);
+    if (reason) return reason;
+    ({ providerId } = await dispatch(deps, claimed));
+  } catch (caught) {
+    return recordFailure(deps, claimed, caught, attempt);
+  }
+  return recordSent(deps, id, providerId, attempt);
+}
+
+async function claim(
   deps: DeliveryDeps,
   id: string,
-  attempt: { number: number; last: boolean },
-): Promise<Outcome> {
-  // Claimed in one statement: due, and neither cancelled nor already sent. Only when the
-  // claim fails is the row read again, to tell why.
+  attempt: Attempt,
+): Promise<{ claimed: MessageRow } | { outcome: Outcome }> {
   const dueBy = new Date(deps.now().getTime() + EARLY_TOLERANCE_MS);
-  const claimed = await transition(
-    deps.db,
-    id,
-    ['scheduled', 'sending'],
-    { status: 'sending', attempts: sql`${messages.attempts} + 1` },
-    { type: 'message.sending', actor: WORKER, data: { attempt: attempt.number } },
-    lte(messages.sendAt, dueBy),
-  );
-  if (!claimed) {
-    const [current] = await deps.db
-      .select({ status: messages.status, sendAt: messages.sendAt })
-      .from(messages)
-      .where(eq(messages.id, id));
-    if (!current) return { kind: 'skipped', status: 'missing' };
-    if ((current.status === 'scheduled' || current.status === 'sending') && current.sendAt > dueBy) {
-      return { kind: 'not_due', sendAt: current.sendAt };
-    }
-    return { kind: 'skipped', status: current.status };
+  const options = {
+    now: deps.now(),
+    actor: WORKER,
+    set: { attempts: sql`${messages.attempts} + 1`, unconfirmedAt: null },
+    data: { attempt: attempt.number },
+    where: lte(messages.sendAt, dueBy),
+  };
+  const claimed =
+    (await move(deps.db, 'claim', id, options)) ??
+    (attempt.memo?.notSent ? await move(deps.db, 'reclaim', id, options) : undefined);
+  if (claimed) {
+    // From now on a lost outcome is ambiguous again.
+    if (attempt.memo) await attempt.remember({});
+    return { claimed };
   }
+  const current = await findMessage(deps.db, id);
+  if (!current) return { outcome: { kind: 'skipped', status: 'missing' } };
+  if ((current.status === 'scheduled' || current.status === 'sending') && current.sendAt > dueBy) {
+    return { outcome: { kind: 'not_due', sendAt: current.sendAt } };
+  }
+  if (current.status === 'sending' && !current.unconfirmedAt) {
+    await move(deps.db, 'unconfirm', id, {
+      now: deps.now(),
+      actor: WORKER,
+      set: { unconfirmedAt: deps.now(), lastError: 'the outcome of the previous attempt is unknown' },
+      data: { attempt: attempt.number },
+    });
+    deps.logger.warn({ messageId: id }, 'message outcome unknown after an interrupted attempt; flagged for a check');
+    return { outcome: { kind: 'unconfirmed' } };
+  }
+  return { outcome: { kind: 'skipped', status: current.status } };
+}
 
-  try {
-    const { providerId } = await dispatch(deps, claimed);
-    const sent = await transition(
-      deps.db,
-      id,
-      ['sending'],
-      { status: 'sent', sentAt: deps.now(), providerId, lastError: null },
-      { type: 'message.sent', actor: WORKER, data: { providerId, attempt: attempt.number } },
-    );
-    // Follow-ups must never turn a delivered message into a failed one.
-    if (sent) await deps.afterSent?.(sent).catch(() => {});
-    return { kind: 'sent', providerId };
-  } catch (caught) {
-    const error = caught as Partial<DeliveryError> & Error;
-    const reason = error.message ?? String(caught);
-    if (error.permanent === true || attempt.last) {
-      await transition(
-        deps.db,
-        id,
-        ['sending'],
-        { status: 'failed', failedAt: deps.now(), lastError: reason },
-        {
-          type: 'message.failed',
-          actor: WORKER,
-          data: { error: reason, attempt: attempt.number, permanent: error.permanent === true },
-        },
-      );
-      return { kind: 'failed', error: reason };
+/**
+ * Reasons a claimed message must not go right now: a visit message once the visit started
+ * (a reminder late after an outage), an SMS outside the SMS hours. Either is recorded.
+ */
+async function shouldHold(deps: DeliveryDeps, row: MessageRow): Promise<Outcome | undefined> {
+  const now = deps.now();
+  if (row.interventionId) {
+    const [visit] = await deps.db
+      .select({ windowStart: interventions.windowStart })
+      .from(interventions)
+      .where(and(eq(interventions.projectRef, row.projectRef), eq(interventions.id, row.interventionId)));
+    if (visit && visit.windowStart.getTime() <= now.getTime()) {
+      await move(deps.db, 'skip', row.id, { now, actor: WORKER, data: { reason: 'visit_started' } });
+      return { kind: 'skipped', status: 'cancelled' };
     }
-    // Back to scheduled while waiting for the retry, so that it can still be cancelled.
-    await transition(
-      deps.db,
-      id,
-      ['sending'],
-      { status: 'scheduled', lastError: reason },
-      {
-        type: 'message.attempt_failed',
-        actor: WORKER,
-        data: { error: reason, attempt: attempt.number },
-      },
-    );
-    return { kind: 'retry', error: reason };
+  }
+  if (row.channel !== 'sms') return undefined;
+  const siteRef = typeof row.data.siteRef === 'string' ? row.data.siteRef : undefined;
+  const [site] = await deps.db
+    .select({ postalCode: sites.postalCode })
+    .from(sites)
+    .where(and(eq(sites.projectRef, row.projectRef), siteRef ? eq(sites.ref, siteRef) : undefined))
+    .limit(1);
+  const policy = reminderPolicy(await deps.settings.get(row.agency));
+  const at = DateTime.fromJSDate(now);
+  if (isSmsAllowedAt(at, site?.postalCode, policy)) return undefined;
+  const next = earliestAllowedAtOrAfter(at, site?.postalCode, policy)?.toJSDate();
+  if (!next) return undefined;
+  await move(deps.db, 'postpone', row.id, {
+    now,
+    actor: WORKER,
+    set: { sendAt: next },
+    data: { reason: 'outside_sms_hours', sendAt: next.toISOString() },
+  });
+  return { kind: 'not_due', sendAt: next };
+}
+
+/** Records "sent", retrying while the database is away; hands over to the next attempt if it stays away. */
+async function recordSent(deps: DeliveryDeps, id: string, providerId: string, attempt: Attempt): Promise<Outcome> {
+  const record = () =>
+    move(deps.db, 'sent', id, {
+      now: deps.now(),
+      actor: WORKER,
+      set: { providerId, lastError: null, unconfirmedAt: null },
+      data: { providerId, attempt: attempt.number },
+    });
+  await recordSurely(deps, record, () => attempt.remember({ sent: { providerId } }));
+  return { kind: 'sent', providerId };
+}
+
+async function recordFailure(deps: DeliveryDeps, row: MessageRow, caught: unknown, attempt: Attempt): Promise<Outcome> {
+  const error = caught as Partial<DeliveryError> & Error;
+  const reason = error.message ?? String(caught);
+  const permanent = error.permanent === true;
+  const final = permanent || attempt.last;
+  const record = () =>
+    final
+      ? move(deps.db, 'fail', row.id, {
+          now: deps.now(),
+          actor: WORKER,
+          set: { lastError: reason },
+          data: { error: reason, attempt: attempt.number, permanent },
+        })
+      : // Back to scheduled while waiting for the retry, so that it can still be cancelled.
+        move(deps.db, 'retry', row.id, {
+          now: deps.now(),
+          actor: WORKER,
+          set: { lastError: reason },
+          data: { error: reason, attempt: attempt.number },
+        });
+  await recordSurely(deps, record, () => attempt.remember({ notSent: true }));
+  return final ? { kind: 'failed', error: reason } : { kind: 'retry', error: reason };
+}
+
+async function recordSurely(deps: DeliveryDeps, record: () => Promise<unknown>, handOver: () => Promise<void>) {
+  const deadline = Date.now() + RECORD_FOR_MS;
+  let handedOver = false;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      await record();
+      return;
+    } catch (error) {
+      if (!handedOver)
+        handedOver = await handOver().then(
+          () => true,
+          () => false,
+        );
+      if (Date.now() + delay > deadline) throw new UnrecordedOutcome(error);
+      deps.logger.warn({ err: error }, 'could not record the outcome of a delivery attempt; retrying');
+      await pause(delay);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '../db/client.js';
+import type { Db, DbOrTx } from '../db/client.js';
 import { agencySettings } from '../db/schema.js';
 import { DEFAULT_REMINDER_POLICY, type ReminderPolicy } from '../interventions/calendar.js';
 
@@ -46,8 +46,9 @@ export function reminderPolicy(settings: AgencySettings): ReminderPolicy {
 
 export function createAgencySettings({ db }: { db: Db }) {
   return {
-    async get(agency: string): Promise<AgencySettings> {
-      const [row] = await db.select().from(agencySettings).where(eq(agencySettings.agency, agency));
+    /** The agency's settings; `tx` when read inside a transaction (PGlite has one connection). */
+    async get(agency: string, tx: DbOrTx = db): Promise<AgencySettings> {
+      const [row] = await tx.select().from(agencySettings).where(eq(agencySettings.agency, agency));
       // Stored settings may predate a new field: parsing fills today's defaults in.
       return row ? settingsSchema.parse(row.settings) : DEFAULT_SETTINGS;
     },

@@ -1,18 +1,16 @@
+import { and, eq } from 'drizzle-orm';
 import type { AgencySettings, AgencySettingsService } from '../agencies/settings.js';
 import type { Db } from '../db/client.js';
+import { messages as messageTable } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import type { CommittedEvent, Subscriber } from '../history/followups.js';
 import { type Actor, recordEvent } from '../history/record.js';
-import type { Caller } from '../keys/service.js';
 import type { Logger } from '../logger.js';
-import type { MessageRow } from '../messages/repository.js';
+import { isPending } from '../messages/lifecycle.js';
+import type { MessageRow } from '../messages/moves.js';
 import type { Messages } from '../messages/service.js';
-import type { Milestones, Project } from '../projects/schema.js';
-
-export interface ProjectChange {
-  kind: 'created' | 'updated' | 'milestones';
-  before: Project | undefined;
-  after: Project;
-  caller: Caller;
-}
+import { loadProject } from '../projects/repository.js';
+import type { Project } from '../projects/schema.js';
 
 export interface AutomationDeps {
   db: Db;
@@ -24,93 +22,128 @@ export interface AutomationDeps {
 
 type Mode = AgencySettings['automation']['accuseReception'];
 
-const AUTOMATION: Actor = { name: 'automation' };
+/** Automation acts for the order's RAC, whose mail it prepares. */
+const automationFor = (project: Project): Actor => ({ name: 'automation', onBehalfOf: project.rac.id });
 const DAY_MS = 24 * 3600 * 1000;
-const newlySet = (before: Milestones | undefined, after: Milestones, code: keyof Milestones) =>
-  !before?.[code]?.actual && Boolean(after[code]?.actual);
+const CLOSURE = 'cloture';
+
+/** The milestones an order event says were newly given an actual date. */
+const milestonesSet = (event: CommittedEvent): string[] =>
+  Array.isArray(event.data.milestonesSet) ? event.data.milestonesSet.filter((c) => typeof c === 'string') : [];
 
 /**
  * Milestone mails prepared without asking: the welcome mail when an order arrives, the
  * kick-off recap when the RLE took place, the closure mail and its survey reminder when the
- * deployment ends. Each agency chooses off, draft (waiting for the RAC's personal touch) or send.
+ * deployment ends. Each agency chooses off, draft (waiting for the RAC's personal touch) or
+ * send. It runs as a follow-up of the committed order events, so the order tool's request
+ * never waits for it nor fails because of it; a second delivery of an event prepares nothing.
  */
-export function createAutomation(deps: AutomationDeps) {
-  const { messages } = deps;
+export function createAutomation(deps: AutomationDeps): Subscriber {
+  const { db, messages, now } = deps;
 
-  /** Creates the milestone mail unless one already exists (a replay must not prepare it twice). */
-  async function prepare(project: Project, caller: Caller, template: string, mode: Mode): Promise<string | undefined> {
-    if (mode === 'off') return undefined;
-    const existing = await messages.internal.find({ projectRef: project.ref, template });
-    const live = existing.find((m) => m.origin === 'automation' && m.status !== 'cancelled');
-    if (live) return live.id;
-    const created = await messages.create({ projectRef: project.ref, template, draft: mode === 'draft' }, caller, {
-      origin: 'automation',
-    });
-    return created.id;
+  async function alreadyDone(event: CommittedEvent, project: Project, template: string): Promise<boolean> {
+    const rows = await messages.internal.find(db, { projectRef: project.ref, template });
+    // This event prepared it already, or an earlier one did and it is still alive.
+    return rows.some((m) => m.causeEventId === event.id || (m.origin === 'automation' && m.status !== 'cancelled'));
   }
 
-  async function onProjectChange(change: ProjectChange): Promise<void> {
-    const { after, caller } = change;
-    const settings = (await deps.settings.get(after.agency)).automation;
-    if (change.kind === 'created') await prepare(after, caller, 'accuse-reception', settings.accuseReception);
-    if (newlySet(change.before?.milestones, after.milestones, 'rle')) {
-      await prepare(after, caller, 'rle-recap', settings.rleRecap);
-    }
-    if (newlySet(change.before?.milestones, after.milestones, 'deploymentEnd')) {
-      const closure = await prepare(after, caller, 'cloture', settings.cloture);
-      if (closure) {
+  async function prepare(event: CommittedEvent, project: Project, template: string, mode: Mode, child?: string) {
+    if (mode === 'off' || (await alreadyDone(event, project, template))) return;
+    const prepared: MessageRow[] = [];
+    await db.transaction(async (tx) => {
+      const provenance = { origin: 'automation', causeEventId: event.id };
+      const row = await messages.internal.prepare(
+        tx,
+        project,
+        { template, draft: mode === 'draft', blocks: {}, data: {} },
+        automationFor(project),
+        provenance,
+      );
+      prepared.push(row);
+      if (child) {
         // Prepared now, so the RAC sees the whole sequence; scheduled once the closure mail is sent.
-        const reminders = await messages.internal.find({ projectRef: after.ref, parentId: closure });
-        if (reminders.length === 0) {
-          await messages.create({ projectRef: after.ref, template: 'relance-bilan', draft: true }, caller, {
-            origin: 'automation',
-            parentId: closure,
-          });
-        }
+        prepared.push(
+          await messages.internal.prepare(
+            tx,
+            project,
+            { template: child, draft: true, blocks: {}, data: {} },
+            automationFor(project),
+            {
+              ...provenance,
+              parentId: row.id,
+            },
+          ),
+        );
       }
+    });
+    for (const row of prepared) await messages.internal.mirror(row);
+  }
+
+  async function onOrder(event: CommittedEvent): Promise<void> {
+    const project = await loadProject(db, event.projectRef);
+    if (!project) return;
+    const settings = (await deps.settings.get(project.agency)).automation;
+    const set = milestonesSet(event);
+    try {
+      if (event.type === 'project.created') await prepare(event, project, 'accuse-reception', settings.accuseReception);
+      if (set.includes('rle')) await prepare(event, project, 'rle-recap', settings.rleRecap);
+      if (set.includes('deploymentEnd')) await prepare(event, project, CLOSURE, settings.cloture, 'relance-bilan');
+    } catch (err) {
+      // A permanent refusal (typically an order without a reachable contact yet) is said where
+      // the RAC looks; anything else is retried by the dispatcher.
+      if (!(err instanceof AppError) || err.statusCode >= 500) throw err;
+      deps.logger.warn({ err, projectRef: project.ref }, 'milestone automation could not prepare a message');
+      await recordEvent(db, {
+        projectRef: project.ref,
+        type: 'automation.failed',
+        actor: automationFor(project),
+        data: { reason: err.message, eventId: event.id },
+        at: now(),
+      });
+    }
+  }
+
+  const children = (event: CommittedEvent) =>
+    db
+      .select()
+      .from(messageTable)
+      .where(
+        and(eq(messageTable.projectRef, event.projectRef), eq(messageTable.parentId, String(event.data.messageId))),
+      );
+
+  /** The closure mail went out: its survey reminder is due some days later. */
+  async function onClosureSent(event: CommittedEvent): Promise<void> {
+    const project = await loadProject(db, event.projectRef);
+    if (!project) return;
+    const days = (await deps.settings.get(project.agency)).automation.surveyReminderDays;
+    const at = new Date(event.at.getTime() + days * DAY_MS);
+    for (const child of await children(event)) {
+      if (child.status !== 'draft') continue;
+      await messages.internal.mirror(await messages.internal.schedule(db, child, project, automationFor(project), at));
+    }
+  }
+
+  /** A cancelled closure mail takes its survey reminder with it. */
+  async function onClosureCancelled(event: CommittedEvent): Promise<void> {
+    const project = await loadProject(db, event.projectRef);
+    if (!project) return;
+    for (const child of await children(event)) {
+      if (!isPending(child.status)) continue;
+      await messages.internal.mirror(
+        await messages.internal.cancel(db, child, automationFor(project), 'closure mail cancelled'),
+      );
     }
   }
 
   return {
-    /** Never fails the caller's request: the order is stored; a missed automation is logged. */
-    async onProjectChange(change: ProjectChange): Promise<void> {
-      try {
-        await onProjectChange(change);
-      } catch (err) {
-        // Typically an order without a reachable contact yet: say so where the RAC looks.
-        deps.logger.warn({ err, projectRef: change.after.ref }, 'milestone automation could not prepare a message');
-        await recordEvent(deps.db, {
-          projectRef: change.after.ref,
-          type: 'automation.failed',
-          actor: AUTOMATION,
-          data: { reason: err instanceof Error ? err.message : String(err) },
-        }).catch(() => {});
+    name: 'automation',
+    events: ['project.created', 'project.updated', 'milestones.updated', 'message.sent', 'message.cancelled'],
+    async handle(event) {
+      if (event.type === 'message.sent' || event.type === 'message.cancelled') {
+        if (event.data.template !== CLOSURE) return;
+        return event.type === 'message.sent' ? onClosureSent(event) : onClosureCancelled(event);
       }
-    },
-
-    /** The closure mail went out: its survey reminder is due some days later. */
-    async afterSent(row: MessageRow): Promise<void> {
-      if (row.templateKey !== 'cloture') return;
-      try {
-        const settings = (await deps.settings.get(row.agency)).automation;
-        const at = new Date((row.sentAt ?? deps.now()).getTime() + settings.surveyReminderDays * DAY_MS);
-        for (const child of await messages.internal.find({ projectRef: row.projectRef, parentId: row.id })) {
-          if (child.status === 'draft') await messages.internal.schedule(child.id, AUTOMATION, at);
-        }
-      } catch (err) {
-        deps.logger.error({ err, messageId: row.id }, 'could not schedule the survey reminder');
-      }
-    },
-
-    /** A cancelled closure mail takes its survey reminder with it. */
-    async afterCancel(row: MessageRow, actor: Actor): Promise<void> {
-      if (row.templateKey !== 'cloture') return;
-      for (const child of await messages.internal.find({ projectRef: row.projectRef, parentId: row.id })) {
-        if (child.status === 'draft' || child.status === 'scheduled') {
-          await messages.internal.cancel(child.id, actor, 'closure mail cancelled');
-        }
-      }
+      return onOrder(event);
     },
   };
 }
-export type Automation = ReturnType<typeof createAutomation>;

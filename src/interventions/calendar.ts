@@ -28,6 +28,7 @@ import {
 export { FRANCE_ZONE, calendarDate, frenchHolidays, holidayName, isAlsaceMoselle, isHoliday } from './holidays.js';
 export {
   DEFAULT_REMINDER_POLICY,
+  earliestAllowedAtOrAfter,
   isSmsAllowedAt,
   latestAllowedAtOrBefore,
   type ReminderPolicy,

@@ -160,3 +160,24 @@ export function latestAllowedAtOrBefore(
   }
   return candidate.toMillis() >= lower.toMillis() ? candidate : undefined;
 }
+
+/**
+ * The earliest allowed SMS instant at or after `instant` (within two weeks), or undefined.
+ * For a message someone sends outside the hours: it waits for the next opening.
+ */
+export function earliestAllowedAtOrAfter(
+  instant: DateTime,
+  postalCode: string | undefined,
+  policy: ReminderPolicy = DEFAULT_REMINDER_POLICY,
+): DateTime | undefined {
+  const p = resolvePolicy(policy);
+  const start = inZone(instant, p.zone, 'instant');
+  for (let offset = 0; offset <= 14; offset++) {
+    const day = start.startOf('day').plus({ days: offset });
+    if (!isSmsDay(day, postalCode, p)) continue;
+    const opening = atWallTime(day, p.smsStart, p.zone);
+    if (offset > 0 || start.toMillis() < opening.toMillis()) return opening;
+    if (isWithinSmsHours(start, p)) return start;
+  }
+  return undefined;
+}

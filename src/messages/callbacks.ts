@@ -1,53 +1,90 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type MessageStatus, messages } from '../db/schema.js';
-import { recordEvent } from '../history/record.js';
-import { transition } from './repository.js';
+import { messages, providerReports } from '../db/schema.js';
+import { move } from './moves.js';
 
 const TWILIO: { name: string } = { name: 'twilio' };
+/** A report whose message never shows up (another account's, a test) is forgotten after this. */
+const KEEP_PENDING_MS = 7 * 24 * 3600 * 1000;
 
-/** Twilio's final statuses and what they mean for a message; the others are progress only. */
-const FINAL: Record<string, { status: MessageStatus; at: 'deliveredAt' | 'failedAt' }> = {
-  delivered: { status: 'delivered', at: 'deliveredAt' },
-  undelivered: { status: 'failed', at: 'failedAt' },
-  failed: { status: 'failed', at: 'failedAt' },
+/** Twilio's final statuses and the move each means; the others are progress only. */
+const FINAL: Record<string, 'delivered' | 'undelivered'> = {
+  delivered: 'delivered',
+  undelivered: 'undelivered',
+  failed: 'undelivered',
 };
 
+export interface TwilioReport {
+  sid: string;
+  status: string;
+  errorCode?: string | undefined;
+}
+
 /**
- * Applies a delivery report. Reports can arrive twice or out of order: a final status is
- * applied once (later copies change nothing), and progress reports never move a message back.
+ * Applies a delivery report of an SMS. Reports arrive twice or out of order: each move is
+ * guarded by the statuses it starts from, so a replay or a late progress report changes
+ * nothing and records nothing. A report that arrives before the provider id is stored (the
+ * worker has not recorded "sent" yet) is kept and applied once it is.
  */
 export async function applyTwilioStatus(
   db: Db,
-  report: { sid: string; status: string; errorCode?: string | undefined },
-): Promise<'applied' | 'ignored' | 'unknown'> {
-  const [row] = await db.select().from(messages).where(eq(messages.providerId, report.sid));
-  if (!row) return 'unknown';
-  const final = FINAL[report.status];
-  if (!final) {
-    if (row.status !== 'sent') return 'ignored';
-    await recordEvent(db, {
-      projectRef: row.projectRef,
-      type: 'message.status_callback',
-      actor: TWILIO,
-      data: { messageId: row.id, channel: row.channel, providerStatus: report.status },
-    });
-    return 'applied';
+  report: TwilioReport,
+  now: () => Date,
+): Promise<'applied' | 'ignored' | 'pending'> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.providerId, report.sid), eq(messages.channel, 'sms')));
+  if (!row) {
+    await db
+      .insert(providerReports)
+      .values({ providerId: report.sid, status: report.status, errorCode: report.errorCode ?? null, receivedAt: now() })
+      .onConflictDoNothing();
+    return 'pending';
   }
-  const next = await transition(
-    db,
-    row.id,
-    ['sent'],
-    {
-      status: final.status,
-      [final.at]: new Date(),
-      ...(report.errorCode ? { lastError: `Twilio error ${report.errorCode}` } : {}),
-    },
-    {
-      type: final.status === 'delivered' ? 'message.delivered' : 'message.undelivered',
-      actor: TWILIO,
-      data: { providerStatus: report.status, ...(report.errorCode ? { errorCode: report.errorCode } : {}) },
-    },
-  );
-  return next ? 'applied' : 'ignored';
+  const final = FINAL[report.status];
+  const moved = final
+    ? await move(db, final, row.id, {
+        now: now(),
+        actor: TWILIO,
+        set: {
+          providerStatus: report.status,
+          ...(report.errorCode ? { lastError: `Twilio error ${report.errorCode}` } : {}),
+        },
+        data: { providerStatus: report.status, ...(report.errorCode ? { errorCode: report.errorCode } : {}) },
+      })
+    : await move(db, 'progress', row.id, {
+        now: now(),
+        actor: TWILIO,
+        set: { providerStatus: report.status },
+        data: { providerStatus: report.status },
+        where: sql`${messages.providerStatus} is distinct from ${report.status}`,
+      });
+  return moved ? 'applied' : 'ignored';
+}
+
+/** Applies the reports kept for messages whose provider id is now known; forgets stale ones. */
+export async function applyPendingReports(db: Db, now: () => Date): Promise<number> {
+  const ready = await db
+    .select({
+      providerId: providerReports.providerId,
+      status: providerReports.status,
+      errorCode: providerReports.errorCode,
+    })
+    .from(providerReports)
+    .innerJoin(messages, and(eq(messages.providerId, providerReports.providerId), eq(messages.channel, 'sms')))
+    .orderBy(sql`${providerReports.receivedAt}`)
+    .limit(500);
+  for (const report of ready) {
+    await applyTwilioStatus(
+      db,
+      { sid: report.providerId, status: report.status, errorCode: report.errorCode ?? undefined },
+      now,
+    );
+    await db
+      .delete(providerReports)
+      .where(and(eq(providerReports.providerId, report.providerId), eq(providerReports.status, report.status)));
+  }
+  await db.delete(providerReports).where(lt(providerReports.receivedAt, new Date(now().getTime() - KEEP_PENDING_MS)));
+  return ready.length;
 }

@@ -1,31 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { type MessageStatus, messages } from '../db/schema.js';
+import type { AgencySettingsService } from '../agencies/settings.js';
+import type { Db, DbOrTx } from '../db/client.js';
+import { messages } from '../db/schema.js';
 import { AppError, invalid, notFound } from '../errors.js';
-import { type Actor, recordEvent } from '../history/record.js';
+import type { Actor } from '../history/record.js';
 import { assertProjectScope } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
-import type { Logger } from '../logger.js';
 import { loadProject } from '../projects/repository.js';
 import type { Project } from '../projects/schema.js';
 import type { Producer } from '../queue/producer.js';
 import type { Renderer } from '../render/index.js';
-import { resolveRecipients } from './recipients.js';
-import { content, createProjectRenderer } from './rendering.js';
-import { createTransitions } from './transitions.js';
-import { findMessage, type MessageRow } from './repository.js';
-import type { CreateMessage, PatchMessage } from './schema.js';
+import { type ComposeInput, content, createComposer } from './compose.js';
+import { isPending } from './lifecycle.js';
+import { findMessage, insert, type MessageRow, move } from './moves.js';
+import { createQueueMirror } from './queueing.js';
+import type { RecipientPolicy } from './recipients.js';
+import type { CreateMessage, PatchMessage, RecipientRef } from './schema.js';
 import { messageView, type MessageView } from './view.js';
 
 export interface MessagesDeps {
   db: Db;
   renderer: Renderer;
   producer: Producer;
-  logger: Logger;
+  settings: AgencySettingsService;
+  policy: RecipientPolicy;
   now: () => Date;
-  /** Follow-ups that depend on a message (a survey reminder on its closure mail) react here. */
-  afterCancel?: (row: MessageRow, actor: Actor) => Promise<void>;
 }
 
 /** A sendAt this far in the past is still "now": clocks of callers drift a little. */
@@ -36,24 +36,88 @@ export const actorOf = (caller: Caller, project: Project): Actor => ({
   onBehalfOf: caller.role === 'rac' ? undefined : project.rac.id,
 });
 
+/** How a message came to be: by a caller's request, a visit's reminders, or an automation. */
+export interface Provenance {
+  origin?: string;
+  interventionId?: string;
+  parentId?: string;
+  /** The history event an automation acted on (a second delivery of it prepares nothing). */
+  causeEventId?: number;
+}
+
+export interface PrepareInput extends ComposeInput {
+  sendAt?: Date | undefined;
+  draft?: boolean | undefined;
+}
+
 export function createMessages(deps: MessagesDeps) {
-  const { db, renderer, producer, now, afterCancel } = deps;
+  const { db, now } = deps;
+  const composer = createComposer(deps);
+  const mirror = createQueueMirror(deps.producer);
 
-  const render = createProjectRenderer({ db, renderer });
-  const { enqueue, mustFind, schedule, cancelRow, update } = createTransitions({
-    db,
-    producer,
-    now,
-    render,
-    afterCancel,
-  });
-
-  function checkSendAt(sendAt: Date | undefined): Date {
+  function checkSendAt(sendAt: Date | undefined, path = 'body.sendAt'): Date {
     const at = sendAt ?? now();
     if (at.getTime() < now().getTime() - PAST_TOLERANCE_MS) {
-      throw invalid([{ path: 'body.sendAt', message: `is in the past (${at.toISOString()}); omit it to send now` }]);
+      throw invalid([{ path, message: `is in the past (${at.toISOString()}); omit it to send now` }]);
     }
-    return at;
+    return at.getTime() < now().getTime() ? now() : at;
+  }
+
+  const siteOf = (data: Record<string, unknown>) => (typeof data.siteRef === 'string' ? data.siteRef : undefined);
+
+  /**
+   * Composes and stores a message in `tx` without queueing it: the caller queues it (`mirror`)
+   * once its transaction committed. Nothing is stored when the content cannot be rendered.
+   */
+  async function prepare(
+    tx: DbOrTx,
+    project: Project,
+    input: PrepareInput,
+    actor: Actor,
+    provenance: Provenance = {},
+  ): Promise<MessageRow> {
+    const { channel, recipients, rendered } = await composer.compose(tx, project, input);
+    const timing = await composer.sendingTime(tx, project, channel, checkSendAt(input.sendAt), siteOf(input.data));
+    const columns = content(rendered);
+    const warnings = timing.moved
+      ? [...columns.warnings, `outside the SMS hours: it will go at ${timing.sendAt.toISOString()}`]
+      : columns.warnings;
+    const draft = input.draft === true;
+    return insert(
+      tx,
+      {
+        id: randomUUID(),
+        projectRef: project.ref,
+        templateKey: input.template,
+        channel,
+        to: recipients.to,
+        cc: recipients.cc,
+        replyTo: channel === 'email' ? project.rac.email : null,
+        blocks: input.blocks,
+        data: input.data,
+        sendAt: timing.sendAt,
+        ...columns,
+        warnings,
+        createdBy: actor.name,
+        onBehalfOf: actor.onBehalfOf ?? null,
+        agency: project.agency,
+        racId: project.rac.id,
+        origin: provenance.origin ?? 'api',
+        interventionId: provenance.interventionId ?? null,
+        parentId: provenance.parentId ?? null,
+        causeEventId: provenance.causeEventId ?? null,
+      },
+      {
+        now: now(),
+        actor,
+        draft,
+        data: {
+          sendAt: timing.sendAt.toISOString(),
+          to: recipients.to.map((r) => r.contactId ?? 'explicit'),
+          ...(draft ? {} : { from: 'new' }),
+        },
+      },
+    );
   }
 
   async function loadScoped(id: string, caller: Caller): Promise<{ row: MessageRow; project: Project }> {
@@ -65,74 +129,83 @@ export function createMessages(deps: MessagesDeps) {
     return { row, project };
   }
 
-  return {
-    async create(
-      input: CreateMessage,
-      caller: Caller,
-      options: { origin?: string; interventionId?: string; parentId?: string } = {},
-    ): Promise<MessageView> {
-      const project = await loadProject(db, input.projectRef);
-      if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${input.projectRef} not found`);
-      assertProjectScope(caller, project);
-      const template = renderer.get(input.template);
-      if (!template) throw new AppError('not_found', 404, `body.template: unknown template "${input.template}"`);
-      const sendAt = checkSendAt(input.sendAt);
-      const blocks = input.blocks ?? {};
-      const data = input.data ?? {};
-      const siteRef = typeof data.siteRef === 'string' ? data.siteRef : undefined;
-      const { to, cc } = resolveRecipients(project, template.channel, input.recipients, siteRef, template.audience);
-      const rendered = await render(project, input.template, blocks, data, input.transliterate);
-      const status: MessageStatus = input.draft ? 'draft' : 'scheduled';
-      const actor = actorOf(caller, project);
-      const id = randomUUID();
-      const row = await db.transaction(async (tx) => {
-        const [inserted] = await tx
-          .insert(messages)
-          .values({
-            id,
-            projectRef: project.ref,
-            templateKey: input.template,
-            channel: template.channel,
-            status,
-            to,
-            cc,
-            replyTo: template.channel === 'email' ? project.rac.email : null,
-            blocks,
-            data,
-            sendAt,
-            ...content(rendered),
-            createdBy: caller.name,
-            onBehalfOf: actor.onBehalfOf ?? null,
-            agency: project.agency,
-            racId: project.rac.id,
-            origin: options.origin ?? 'api',
-            interventionId: options.interventionId ?? null,
-            parentId: options.parentId ?? null,
-          })
-          .returning();
-        await recordEvent(tx, {
-          projectRef: project.ref,
-          type: status === 'draft' ? 'message.drafted' : 'message.scheduled',
-          actor,
-          data: {
-            messageId: id,
-            template: input.template,
-            channel: template.channel,
-            status,
-            sendAt: sendAt.toISOString(),
-            to: to.map((r) => r.contactId ?? 'explicit'),
-          },
-        });
-        return inserted;
-      });
-      if (!row) throw new AppError('internal', 500, 'message not stored');
-      await enqueue(row);
-      return messageView(row);
-    },
+  async function scopedProject(ref: string, caller: Caller): Promise<Project> {
+    const project = await loadProject(db, ref);
+    if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${ref} not found`);
+    assertProjectScope(caller, project);
+    return project;
+  }
 
-    /** Renders without storing, to refuse bad input before anything is written. */
-    async checkRender(project: Project, template: string, data: Record<string, unknown>): Promise<void> {
-      await render(project, template, {}, data);
+  const notEditable = (row: MessageRow) =>
+    new AppError('conflict', 409, `Message ${row.id} is ${row.status}: only drafts and scheduled messages can change`);
+
+  /** Draft to scheduled: now, or at its sendAt if that is still ahead (or at the given time). */
+  async function schedule(tx: DbOrTx, row: MessageRow, project: Project, actor: Actor, at?: Date) {
+    if (row.status === 'scheduled' && !at) return row;
+    const wanted = at ?? (row.sendAt.getTime() < now().getTime() ? now() : row.sendAt);
+    const { sendAt } = await composer.sendingTime(tx, project, row.channel, wanted, siteOf(row.data));
+    const next = await move(tx, 'schedule', row.id, {
+      now: now(),
+      actor,
+      set: { sendAt },
+      data: { sendAt: sendAt.toISOString(), from: 'draft' },
+    });
+    if (!next) throw notEditable((await findMessage(tx, row.id)) ?? row);
+    return next;
+  }
+
+  async function cancel(tx: DbOrTx, row: MessageRow, actor: Actor, reason?: string) {
+    if (row.status === 'cancelled') return row;
+    const next = await move(tx, 'cancel', row.id, { now: now(), actor, data: reason ? { reason } : {} });
+    if (!next) {
+      const current = (await findMessage(tx, row.id)) ?? row;
+      throw new AppError('conflict', 409, `Message ${row.id} is ${current.status} and can no longer be cancelled`);
+    }
+    return next;
+  }
+
+  /** New sendAt, blocks or data before the message goes; the content is rendered again. */
+  async function update(
+    tx: DbOrTx,
+    row: MessageRow,
+    project: Project,
+    input: PatchMessage,
+    actor: Actor,
+    to?: RecipientRef[],
+  ) {
+    if (!isPending(row.status)) throw notEditable(row);
+    const blocks = input.blocks ? { ...row.blocks, ...input.blocks } : row.blocks;
+    const data = input.data ? { ...row.data, ...input.data } : row.data;
+    const { recipients, rendered } = await composer.compose(tx, project, {
+      template: row.templateKey,
+      recipients: { to: to ?? row.to.map(toRef), cc: row.cc.map(toRef) },
+      blocks,
+      data,
+    });
+    const { sendAt } = input.sendAt
+      ? await composer.sendingTime(tx, project, row.channel, input.sendAt, siteOf(data))
+      : { sendAt: row.sendAt };
+    const next = await move(tx, input.sendAt ? 'reschedule' : 'edit', row.id, {
+      now: now(),
+      actor,
+      set: { sendAt, blocks, data, to: recipients.to, cc: recipients.cc, ...content(rendered) },
+      data: { changes: Object.keys(input), sendAt: sendAt.toISOString() },
+    });
+    if (!next) throw notEditable((await findMessage(tx, row.id)) ?? row);
+    return next;
+  }
+
+  return {
+    async create(input: CreateMessage, caller: Caller): Promise<MessageView> {
+      const project = await scopedProject(input.projectRef, caller);
+      const row = await prepare(
+        db,
+        project,
+        { ...input, blocks: input.blocks ?? {}, data: input.data ?? {} },
+        actorOf(caller, project),
+      );
+      await mirror(row);
+      return messageView(row);
     },
 
     /** What a message would be, without storing anything. */
@@ -146,26 +219,14 @@ export function createMessages(deps: MessagesDeps) {
       },
       caller: Caller,
     ) {
-      const project = await loadProject(db, input.projectRef);
-      if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${input.projectRef} not found`);
-      assertProjectScope(caller, project);
-      const template = renderer.get(input.template);
-      if (!template) throw new AppError('not_found', 404, `body.template: unknown template "${input.template}"`);
-      const data = input.data ?? {};
-      const result = await render(project, input.template, input.blocks ?? {}, data, input.transliterate);
-      let recipients: { to: unknown[]; cc: unknown[] } | { error: string };
-      try {
-        recipients = resolveRecipients(
-          project,
-          template.channel,
-          undefined,
-          typeof data.siteRef === 'string' ? data.siteRef : undefined,
-          template.audience,
-        );
-      } catch (error) {
-        recipients = { error: (error as Error).message };
-      }
-      return { template: input.template, recipients, ...result };
+      const project = await scopedProject(input.projectRef, caller);
+      const { recipients, rendered } = await composer.compose(db, project, {
+        template: input.template,
+        blocks: input.blocks ?? {},
+        data: input.data ?? {},
+        transliterate: input.transliterate,
+      });
+      return { template: input.template, recipients: { to: recipients.to, cc: recipients.cc }, ...rendered };
     },
 
     async get(id: string, caller: Caller): Promise<MessageView> {
@@ -175,32 +236,46 @@ export function createMessages(deps: MessagesDeps) {
     /** A reviewed draft goes out: now, or at its sendAt if that is still ahead. */
     async send(id: string, caller: Caller): Promise<MessageView> {
       const { row, project } = await loadScoped(id, caller);
-      return messageView(await schedule(row, actorOf(caller, project)));
+      const next = await schedule(db, row, project, actorOf(caller, project));
+      await mirror(next);
+      return messageView(next);
     },
 
     async cancel(id: string, caller: Caller, reason?: string): Promise<MessageView> {
       const { row, project } = await loadScoped(id, caller);
-      return messageView(await cancelRow(row, actorOf(caller, project), reason));
+      const next = await cancel(db, row, actorOf(caller, project), reason);
+      await mirror(next);
+      return messageView(next);
     },
 
-    /** New sendAt, blocks or data before the message goes; the content is rendered again. */
     async patch(id: string, input: PatchMessage, caller: Caller): Promise<MessageView> {
       const { row, project } = await loadScoped(id, caller);
       if (input.sendAt) checkSendAt(input.sendAt);
-      return messageView(await update(row, project, input, actorOf(caller, project)));
+      const next = await update(db, row, project, input, actorOf(caller, project));
+      await mirror(next, { moved: input.sendAt !== undefined });
+      return messageView(next);
+    },
+
+    /** Renders without storing, to refuse bad input before anything is written. */
+    async checkRender(project: Project, input: ComposeInput): Promise<void> {
+      await composer.compose(db, project, input);
     },
 
     /**
-     * For automations (reminders, milestone mails), which act on messages they own without a
-     * caller's key: same transitions, same history.
+     * For visits and automations, which act on the messages they own inside their own
+     * transaction, then mirror them in the queue once committed: same moves, same history.
      */
     internal: {
-      schedule: async (id: string, actor: Actor, sendAt?: Date) => schedule(await mustFind(id), actor, sendAt),
-      cancel: async (id: string, actor: Actor, reason?: string) => cancelRow(await mustFind(id), actor, reason),
-      update: async (id: string, project: Project, input: PatchMessage, actor: Actor) =>
-        update(await mustFind(id), project, input, actor),
-      find: (where: { projectRef: string; interventionId?: string; parentId?: string; template?: string }) =>
-        db
+      prepare,
+      schedule,
+      cancel,
+      update,
+      mirror,
+      find: (
+        tx: DbOrTx,
+        where: { projectRef: string; interventionId?: string; parentId?: string; template?: string },
+      ) =>
+        tx
           .select()
           .from(messages)
           .where(
@@ -214,6 +289,14 @@ export function createMessages(deps: MessagesDeps) {
           .orderBy(asc(messages.createdAt)),
     },
   };
+}
+
+/** A stored recipient as the sender would have named it, so an edit keeps the same people. */
+function toRef(r: { address: string; contactId?: string | undefined; name?: string | undefined }) {
+  if (r.contactId) return { contactId: r.contactId };
+  return r.address.includes('@')
+    ? { email: r.address, ...(r.name ? { name: r.name } : {}) }
+    : { mobile: r.address, ...(r.name ? { name: r.name } : {}) };
 }
 
 export type Messages = ReturnType<typeof createMessages>;

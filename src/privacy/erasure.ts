@@ -115,6 +115,7 @@ export function createErasure({ db, now }: { db: Db; now: () => Date }) {
             messages: result.messages,
             events: result.events,
           },
+          at: erasedAt,
         });
         return { ...result, erasedAt: erasedAt.toISOString(), alreadyErased: false };
       });

@@ -3,7 +3,7 @@ import type { Db, Tx } from '../db/client.js';
 import { recordEvent } from '../history/record.js';
 import type { Logger } from '../logger.js';
 import { ERASED } from './scrub.js';
-import { periodic } from '../lib/periodic.js';
+import { FINISHED } from '../messages/lifecycle.js';
 
 /**
  * The retention rule: RETENTION_DAYS after an order's last recorded activity, its messages
@@ -25,7 +25,10 @@ export interface PurgeSummary {
   contacts: number;
 }
 
-const FINAL = sql`('sent', 'delivered', 'failed', 'bounced', 'cancelled')`;
+const FINAL = sql`(${sql.join(
+  FINISHED.map((status) => sql`${status}`),
+  sql`, `,
+)})`;
 const PAGE = 200;
 const RETENTION: { name: string } = { name: 'retention' };
 const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
@@ -65,6 +68,7 @@ async function purgeProject(tx: Tx, ref: string, cutoff: Date, now: Date, retent
     type: 'retention.purged',
     actor: RETENTION,
     data: { messages: purged, contacts: erased, lastActivityAt: new Date(current.last).toISOString(), retentionDays },
+    at: now,
   });
   return { messages: purged, contacts: erased };
 }
@@ -96,7 +100,8 @@ export function createRetention(deps: RetentionDeps) {
     return summary;
   }
 
-  return periodic('retention purge', pass, deps.logger);
+  /** One purge pass over every order past the retention period (run by workers/). */
+  return { purge: pass };
 }
 
 export type Retention = ReturnType<typeof createRetention>;

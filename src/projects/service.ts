@@ -5,7 +5,6 @@ import { projects } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { type Actor, recordEvent } from '../history/record.js';
 import type { Caller } from '../keys/service.js';
-import type { ProjectChange } from '../automation/service.js';
 import { assertProjectScope } from '../keys/scope.js';
 import { loadProject, projectColumns, replaceContacts, replaceMilestones, replaceSites } from './repository.js';
 import type { MilestoneCode, Milestones, MilestonesPatch, Project, ProjectInput, Site } from './schema.js';
@@ -44,13 +43,20 @@ function changedSections(before: Project, after: ProjectInput): string[] {
 
 const actorOf = (caller: Caller): Actor => ({ name: caller.name });
 
-export interface ProjectsDeps {
-  db: Db;
-  /** Told after every change is committed (milestone automation listens here). */
-  onChange?: (change: ProjectChange) => Promise<void>;
+/**
+ * The milestones given an actual date by a change: what milestone automation (a follow-up of
+ * the committed event, src/automation) acts on.
+ */
+function milestonesSet(before: Milestones | undefined, after: Milestones): MilestoneCode[] {
+  return (Object.keys(after) as MilestoneCode[]).filter((code) => !before?.[code]?.actual && after[code]?.actual);
 }
 
-export function createProjects({ db, onChange }: ProjectsDeps) {
+export interface ProjectsDeps {
+  db: Db;
+  now: () => Date;
+}
+
+export function createProjects({ db, now }: ProjectsDeps) {
   async function get(ref: string, caller: Caller): Promise<Project> {
     const project = await loadProject(db, ref);
     if (!project) throw notFound(`Project ${ref}`);
@@ -71,7 +77,7 @@ export function createProjects({ db, onChange }: ProjectsDeps) {
       if (!existing) {
         const inserted = await tx
           .insert(projects)
-          .values({ ref, ...projectColumns(input, contentHash) })
+          .values({ ref, ...projectColumns(input, contentHash), createdAt: now(), updatedAt: now() })
           .onConflictDoNothing()
           .returning({ ref: projects.ref });
         if (inserted.length > 0) {
@@ -82,7 +88,12 @@ export function createProjects({ db, onChange }: ProjectsDeps) {
             projectRef: ref,
             type: 'project.created',
             actor: actorOf(caller),
-            data: { sites: input.sites.length, contacts: input.contacts.length },
+            data: {
+              sites: input.sites.length,
+              contacts: input.contacts.length,
+              milestonesSet: milestonesSet(undefined, input.milestones),
+            },
+            at: now(),
           });
           return { created: true, changed: true, before: undefined };
         }
@@ -96,7 +107,7 @@ export function createProjects({ db, onChange }: ProjectsDeps) {
       const changes = changedSections(existing, input);
       await tx
         .update(projects)
-        .set({ ...projectColumns(input, contentHash), version: sql`${projects.version} + 1`, updatedAt: new Date() })
+        .set({ ...projectColumns(input, contentHash), version: sql`${projects.version} + 1`, updatedAt: now() })
         .where(eq(projects.ref, ref));
       if (changes.includes('contacts') || changes.includes('sites')) {
         // Sites reference contacts, so both are rewritten together when either changes.
@@ -104,25 +115,23 @@ export function createProjects({ db, onChange }: ProjectsDeps) {
         await replaceSites(tx, ref, input.sites);
       }
       if (changes.includes('milestones')) await replaceMilestones(tx, ref, input.milestones);
-      await recordEvent(tx, { projectRef: ref, type: 'project.updated', actor: actorOf(caller), data: { changes } });
+      await recordEvent(tx, {
+        projectRef: ref,
+        type: 'project.updated',
+        actor: actorOf(caller),
+        data: { changes, milestonesSet: milestonesSet(existing.milestones, input.milestones) },
+        at: now(),
+      });
       return { created: false, changed: true, before: existing };
     });
     // An identical replay (the common case for order tools) returns what it already read.
     const project = outcome.changed || !outcome.before ? await loadProject(db, ref) : outcome.before;
     if (!project) throw notFound(`Project ${ref}`);
-    if (outcome.changed) {
-      await onChange?.({
-        kind: outcome.created ? 'created' : 'updated',
-        before: outcome.before,
-        after: project,
-        caller,
-      });
-    }
     return { created: outcome.created, project };
   }
 
   async function patchMilestones(ref: string, patch: MilestonesPatch, caller: Caller): Promise<Project> {
-    const before = await db.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       const project = await loadProject(tx, ref, true);
       if (!project) throw notFound(`Project ${ref}`);
       assertProjectScope(caller, project);
@@ -141,22 +150,25 @@ export function createProjects({ db, onChange }: ProjectsDeps) {
         }
         next[code] = merged;
       }
-      if (Object.keys(changes).length === 0) return undefined;
+      if (Object.keys(changes).length === 0) return;
       await replaceMilestones(tx, ref, next);
       await tx
         .update(projects)
         .set({
           contentHash: hashOf({ ...stripMeta(project), milestones: next }),
           version: sql`${projects.version} + 1`,
-          updatedAt: new Date(),
+          updatedAt: now(),
         })
         .where(eq(projects.ref, ref));
-      await recordEvent(tx, { projectRef: ref, type: 'milestones.updated', actor: actorOf(caller), data: { changes } });
-      return project;
+      await recordEvent(tx, {
+        projectRef: ref,
+        type: 'milestones.updated',
+        actor: actorOf(caller),
+        data: { changes, milestonesSet: milestonesSet(project.milestones, next) },
+        at: now(),
+      });
     });
-    const after = await get(ref, caller);
-    if (before) await onChange?.({ kind: 'milestones', before, after, caller });
-    return after;
+    return get(ref, caller);
   }
 
   /** Replaces the site list (already validated against the project's contacts). */
@@ -169,13 +181,14 @@ export function createProjects({ db, onChange }: ProjectsDeps) {
       const input: ProjectInput = { ...stripMeta(project), sites: [...list] };
       await tx
         .update(projects)
-        .set({ contentHash: hashOf(input), version: sql`${projects.version} + 1`, updatedAt: new Date() })
+        .set({ contentHash: hashOf(input), version: sql`${projects.version} + 1`, updatedAt: now() })
         .where(eq(projects.ref, ref));
       await recordEvent(tx, {
         projectRef: ref,
         type: 'sites.imported',
         actor: actorOf(caller),
         data: { before: project.sites.length, after: list.length },
+        at: now(),
       });
     });
     return get(ref, caller);

@@ -7,8 +7,19 @@ export type Channel = keyof typeof QUEUE_NAMES;
 export const SEND_JOB = 'send';
 
 /**
- * The only payload a job carries: the message id. Everything else is re-read from the
- * database, which also makes a job from an older deploy safe to process.
+ * What an attempt learnt but could not record while the database was away: the provider
+ * accepted the message (so the next attempt records it rather than sending), or nothing
+ * reached the provider (so the next attempt may take the message over).
  */
-export const sendJobSchema = z.object({ messageId: z.uuid() });
+export const jobMemoSchema = z.object({
+  sent: z.object({ providerId: z.string().min(1).max(200) }).optional(),
+  notSent: z.literal(true).optional(),
+});
+export type JobMemo = z.output<typeof jobMemoSchema>;
+
+/**
+ * The only payload a job carries: the message id (and an attempt's memo, ids only). Everything
+ * else is re-read from the database, which also makes a job from an older deploy safe to process.
+ */
+export const sendJobSchema = z.object({ messageId: z.uuid(), memo: jobMemoSchema.optional() });
 export type SendJob = z.output<typeof sendJobSchema>;

@@ -21,8 +21,8 @@ export interface Producer {
   enqueue(message: { id: string; channel: Channel; sendAt: Date }): Promise<boolean>;
   /** Removes a waiting or delayed job (a cancelled or rescheduled message). */
   remove(message: { id: string; channel: Channel }): Promise<void>;
-  /** Ids among `ids` that have a job in Redis (any state). */
-  existing(channel: Channel, ids: readonly string[]): Promise<Set<string>>;
+  /** The state of each id's job (`unknown` when it has none). */
+  states(channel: Channel, ids: readonly string[]): Promise<Map<string, string>>;
   queue(channel: Channel): Queue;
   close(): Promise<void>;
 }
@@ -86,12 +86,10 @@ export function createProducer(options: ProducerOptions): Producer {
       }
     },
 
-    async existing(channel, ids) {
-      const prefix = `${options.prefix}:${QUEUE_NAMES[channel]}:`;
-      const pipeline = connection.pipeline();
-      for (const id of ids) pipeline.exists(prefix + id);
-      const results = (await withTimeout(pipeline.exec(), 10_000)) ?? [];
-      return new Set(ids.filter((_, i) => results[i]?.[1] === 1));
+    async states(channel, ids) {
+      const queue = queues[channel];
+      const states = await withTimeout(Promise.all(ids.map((id) => queue.getJobState(id))), 10_000);
+      return new Map(ids.map((id, i) => [id, states[i] ?? 'unknown']));
     },
 
     async close() {

@@ -1,5 +1,5 @@
 import { formatPath, invalid } from '../errors.js';
-import type { Contact } from '../projects/schema.js';
+import { defaultAudience, siteOfMessage } from '../projects/audience.js';
 import { resolveBlocks } from './blocks.js';
 import { frenchDate } from './dates.js';
 import { createKit } from './kit.js';
@@ -55,10 +55,15 @@ export function buildContext(
   const kit = createKit(project, set.brand, publicBaseUrl);
   const view = manifest.view(parsedData.data, kit);
   const warnings = [...(view.warnings ?? [])];
-  const recipients: Contact[] =
-    view.recipients ??
-    (manifest.audience === 'all' ? kit.distinctContacts() : [kit.mainContact()].filter((c) => c !== undefined));
-  if (recipients.length === 0) warnings.push('the order has no client contact: the greeting is impersonal');
+  const greeted =
+    input.greeted ??
+    defaultAudience(
+      project,
+      manifest.channel,
+      manifest.audience,
+      siteOfMessage(project, manifest.milestone, input.data),
+    );
+  if (greeted.length === 0) warnings.push('the order has no client contact: the greeting is impersonal');
   const rac = racView(project, profile);
   if (!rac.phone) warnings.push('the signature has no phone number');
 
@@ -72,7 +77,7 @@ export function buildContext(
         company: project.client.company,
         receivedOn: frenchDate(project.receivedAt),
       },
-      greeting: greeting(recipients),
+      greeting: greeting(greeted),
       rac,
       offers: kit.offers,
       sites: manifest.listsSites ? sitesView(project.sites) : null,

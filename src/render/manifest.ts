@@ -53,8 +53,6 @@ export interface ViewKit {
 export interface ViewResult {
   /** Exposed to the template as `data`. Every key a template reads must be present (strict mode). */
   vars: Record<string, unknown>;
-  /** Who is greeted, when not the manifest's audience (e.g. the site's contact). */
-  recipients?: Contact[];
   warnings?: string[];
 }
 
@@ -64,7 +62,7 @@ export interface TemplateManifest<S extends z.ZodType = z.ZodType> {
   /** Milestone the message belongs to (a code of the project or "intervention"), or null. */
   milestone: string | null;
   description: string;
-  /** Who is greeted by default: the main contact, or every distinct client contact. */
+  /** Who the message is for by default (see src/projects/audience.ts): the main contact, or every client contact. */
   audience: 'main' | 'all';
   /** True when the message names every site of the order (checked by tests and templates:check). */
   listsSites: boolean;

@@ -1,3 +1,4 @@
+import type { Greeted } from '../projects/audience.js';
 import type { Project } from '../projects/schema.js';
 
 /** Who signs a message; when absent the signature is built from the project's RAC. */
@@ -15,6 +16,11 @@ export interface RenderInput {
   blocks?: Record<string, string>;
   data?: Record<string, unknown>;
   transliterate?: boolean;
+  /**
+   * The people the greeting names: the message's `To` recipients (src/messages/recipients.ts).
+   * When absent (a template preview), the order's default audience.
+   */
+  greeted?: readonly Greeted[];
 }
 
 export interface EmailResult {

@@ -80,10 +80,9 @@ export default {
     ),
   ],
   view(input, kit) {
-    const { site, window, recipients, warnings } = intervention(input, kit);
+    const { site, window, warnings } = intervention(input, kit);
     const defaults = DEFAULTS[input.kind];
     return {
-      recipients,
       warnings,
       vars: {
         title: defaults.title,

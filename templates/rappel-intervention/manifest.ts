@@ -25,11 +25,10 @@ export default {
   data,
   blocks: [],
   view(input, kit) {
-    const { site, window, recipients, warnings } = intervention(input, kit);
+    const { site, window, warnings } = intervention(input, kit);
     const hour = (date: typeof window.start) =>
       date.minute === 0 ? `${date.hour}h` : `${date.hour}h${String(date.minute).padStart(2, '0')}`;
     return {
-      recipients,
       warnings,
       vars: {
         day: window.sameDay ? `le ${kit.smsDate(window.start)}` : `du ${kit.smsDate(window.start)}`,

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
 import type { KeyInput } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
+import { createDispatcher } from '../../workers/followups.js';
 import { type Backend, createTestDatabase } from './db.js';
 import { TEST_REDIS_URL } from './env.js';
 
@@ -23,6 +24,8 @@ export interface TestApp {
     key: string | undefined,
     options: { method: string; url: string; payload?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
+  /** Runs the follow-ups of every committed event (what the workers' dispatcher does) until none is left. */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,12 @@ export async function createTestApp(backend: Backend, env: Record<string, string
   const app = await buildApp(deps);
   await app.ready();
   const created = await deps.keys.create({ name: 'test admin', role: 'admin', agency: '*' });
+  const dispatcher = createDispatcher({
+    db: deps.db,
+    logger: deps.logger,
+    now: deps.now,
+    subscribers: deps.subscribers,
+  });
   return {
     app,
     deps,
@@ -59,6 +68,11 @@ export async function createTestApp(backend: Backend, env: Record<string, string
         payload: options.payload as string,
         headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...options.headers },
       }),
+    settle: async () => {
+      while ((await dispatcher.drain()) > 0) {
+        // until the outbox is empty
+      }
+    },
     close: async () => {
       await app.close();
       await deps.close();

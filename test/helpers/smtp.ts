@@ -1,5 +1,5 @@
 import { type ParsedMail, simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 
 export interface Received {
   envelope: { from: string; to: string[] };
@@ -13,17 +13,25 @@ export interface SmtpSink {
   received: Received[];
   /** Replies to give to the next DATA commands, in order: e.g. [451, 451] then accept. */
   failNext(...codes: number[]): void;
+  /** Runs once the next message is received, before the server answers 250. */
+  beforeNextAnswer(hook: () => Promise<void>): void;
   /** Every DATA command seen, accepted or not. */
   attempts(): number;
   waitFor(count: number, timeoutMs?: number): Promise<Received[]>;
   close(): Promise<void>;
 }
 
+const envelopeOf = (session: SMTPServerSession) => ({
+  from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+  to: session.envelope.rcptTo.map((r) => r.address),
+});
+
 /** A real SMTP server in the test process; what it accepts is parsed back with mailparser. */
 export async function startSmtpSink(options: { parse?: boolean } = {}): Promise<SmtpSink> {
   const received: Received[] = [];
   const failures: number[] = [];
   let attempts = 0;
+  const hooks: (() => Promise<void>)[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -43,10 +51,21 @@ export async function startSmtpSink(options: { parse?: boolean } = {}): Promise<
           return;
         }
         const raw = Buffer.concat(chunks);
-        const envelope = {
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-        };
+        const hook = hooks.shift();
+        if (hook) {
+          // The message is in: only the answer waits, as when a connection drops right after DATA.
+          received.push({ envelope: envelopeOf(session), raw, mail: undefined as unknown as ParsedMail });
+          const entry = received.at(-1)!;
+          simpleParser(raw)
+            .then(async (mail) => {
+              entry.mail = mail;
+              await hook();
+              callback();
+            })
+            .catch((error: Error) => callback(error));
+          return;
+        }
+        const envelope = envelopeOf(session);
         if (options.parse === false) {
           received.push({ envelope, raw, mail: undefined as unknown as ParsedMail });
           callback();
@@ -70,6 +89,7 @@ export async function startSmtpSink(options: { parse?: boolean } = {}): Promise<
     port,
     received,
     failNext: (...codes) => failures.push(...codes),
+    beforeNextAnswer: (hook) => hooks.push(hook),
     attempts: () => attempts,
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;

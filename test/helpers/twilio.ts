@@ -13,6 +13,10 @@ export interface FakeTwilio {
   accepted: TwilioRequest[];
   /** HTTP statuses (and Twilio error codes) for the next requests: e.g. [{ status: 429 }]. */
   failNext(...failures: { status: number; code?: number }[]): void;
+  /** The sid to give the next accepted message (to send a report for it before it exists). */
+  nextSid(sid: string): void;
+  /** Runs before the next acceptance is answered: the message counts as sent by then. */
+  beforeNextAnswer(hook: () => Promise<void>): void;
   waitFor(count: number, timeoutMs?: number): Promise<TwilioRequest[]>;
   close(): Promise<void>;
 }
@@ -33,6 +37,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
   const accepted: TwilioRequest[] = [];
   const failures: { status: number; code?: number }[] = [];
   let sequence = 0;
+  const sids: string[] = [];
+  const hooks: (() => Promise<void>)[] = [];
   const server: Server = createServer((req, res) => {
     void (async () => {
       const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(req.url ?? '');
@@ -58,7 +64,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
       }
       accepted.push(entry);
       sequence++;
-      const sid = `SM${String(sequence).padStart(32, '0')}`;
+      const sid = sids.shift() ?? `SM${String(sequence).padStart(32, '0')}`;
+      await hooks.shift()?.();
       res.writeHead(201, { 'content-type': 'application/json' }).end(
         JSON.stringify({
           sid,
@@ -79,6 +86,8 @@ export async function startFakeTwilio(): Promise<FakeTwilio> {
     requests,
     accepted,
     failNext: (...list) => failures.push(...list),
+    nextSid: (sid) => sids.push(sid),
+    beforeNextAnswer: (hook) => hooks.push(hook),
     async waitFor(count, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (accepted.length < count) {

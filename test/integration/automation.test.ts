@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
 import { fixtureNames, loadFixture } from '../helpers/fixtures.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
+import { waitFor } from '../helpers/process.js';
 
 type Row = {
   id: string;
@@ -34,6 +35,12 @@ describe.each(BACKENDS)('milestone automation on %s', (backend) => {
       await t.request(t.adminKey, { method: 'PUT', url, payload: fixture });
       await t.request(t.adminKey, { method: 'PUT', url, payload: fixture });
       await t.request(t.adminKey, { method: 'PUT', url, payload: { ...fixture, label: `${fixture.label} (révisé)` } });
+      await t.settle();
+      // A second delivery of the same follow-ups (a dispatcher that died mid-way) prepares nothing more.
+      await t.deps.db.execute(
+        sql`insert into event_outbox (event_id, available_at) select id, at from history_events where project_ref = ${fixture.orderNumber}`,
+      );
+      await t.settle();
       const messages = await rows(t, fixture.orderNumber);
       expect(messages.map((m) => [m.template_key, m.status, m.origin])).toEqual([
         ['accuse-reception', 'draft', 'automation'],
@@ -63,6 +70,7 @@ describe.each(BACKENDS)('milestone automation on %s', (backend) => {
       url: `${url}/milestones`,
       payload: { deploymentEnd: { actual: '2026-06-12' } },
     });
+    await t.settle();
     const messages = await rows(t, fixture.orderNumber);
     expect(messages.map((m) => [m.template_key, m.status])).toEqual([
       ['accuse-reception', 'draft'],
@@ -74,6 +82,7 @@ describe.each(BACKENDS)('milestone automation on %s', (backend) => {
 
     // Cancelling the closure mail takes the survey reminder with it.
     await t.request(t.adminKey, { method: 'POST', url: `/v1/messages/${messages[2]!.id}/cancel` });
+    await t.settle();
     expect((await rows(t, fixture.orderNumber)).map((m) => m.status)).toEqual([
       'draft',
       'draft',
@@ -111,6 +120,7 @@ describe.each(BACKENDS)('milestone automation on %s', (backend) => {
         payload: { ...base, orderNumber: ref, agency },
       });
     }
+    await t.settle();
     expect(await rows(t, 'CMD-OFF-1')).toEqual([]);
     expect((await rows(t, 'CMD-SEND-1')).map((m) => [m.template_key, m.status])).toEqual([
       ['accuse-reception', 'scheduled'],
@@ -202,6 +212,7 @@ describe('the closure mail and its survey reminder, sent for real', () => {
       url: `${url}/milestones`,
       payload: { deploymentEnd: { actual: '2026-10-16' } },
     });
+    await waitFor(async () => ((await rows(p, fixture.orderNumber)).length === 3 ? true : undefined));
     const [closure, reminder] = (await rows(p, fixture.orderNumber)).filter((m) => m.origin === 'automation').slice(1);
     expect([closure?.template_key, reminder?.template_key]).toEqual(['cloture', 'relance-bilan']);
 

@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { loadFixture } from '../helpers/fixtures.js';
+import pg from 'pg';
+import { smsHoursOffsetMs } from '../helpers/clock.js';
+import { TEST_DATABASE_URL } from '../helpers/env.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -146,7 +149,8 @@ describe('delivery faults (PostgreSQL)', () => {
   let p: Pipeline;
   const fixture = loadFixture('CMD-2026-000101');
   beforeAll(async () => {
-    p = await createPipeline('postgres');
+    // Inside the SMS hours, whenever the suite runs: an SMS sent "now" goes now.
+    p = await createPipeline('postgres', { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
     await p.request(p.adminKey, { method: 'PUT', url: `/v1/projects/${fixture.orderNumber}`, payload: fixture });
   });
   afterAll(async () => p?.close());
@@ -220,5 +224,69 @@ describe('delivery faults (PostgreSQL)', () => {
     const { id } = await sms();
     await p.waitForStatus(id, ['failed']);
     expect(p.twilio.requests.length - requestsBefore).toBe(1);
+  });
+});
+
+describe('a database failure right after the provider accepted (PostgreSQL)', () => {
+  let p: Pipeline;
+  const fixture = loadFixture('CMD-2026-000101');
+  let database = '';
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  /** The service's database refuses every connection for a while, and its connections are cut. */
+  const outage = async (ms: number) => {
+    await admin(`alter database ${database} allow_connections false`);
+    await admin(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${database}'`);
+    setTimeout(() => void admin(`alter database ${database} allow_connections true`), ms);
+  };
+
+  beforeAll(async () => {
+    p = await createPipeline('postgres', { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
+    database = new URL(p.deps.config.DATABASE_URL ?? '').pathname.slice(1);
+    await p.request(p.adminKey, { method: 'PUT', url: `/v1/projects/${fixture.orderNumber}`, payload: fixture });
+  });
+  afterAll(async () => {
+    await admin(`alter database ${database} allow_connections true`).catch(() => {});
+    await p?.close();
+  });
+
+  const create = async (payload: Record<string, unknown>) => {
+    const response = await p.request(p.adminKey, {
+      method: 'POST',
+      url: '/v1/messages',
+      payload: { projectRef: fixture.orderNumber, ...payload },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    return response.json().id as string;
+  };
+
+  it('an email accepted by SMTP is recorded sent once the database is back, and never sent again', async () => {
+    p.smtp.beforeNextAnswer(() => outage(2_000));
+    const id = await create({ template: 'accuse-reception' });
+    await p.waitForStatus(id, ['sent'], 30_000);
+    expect(p.smtp.received.filter((r) => r.mail?.headers.get('x-jalon-message-id') === id)).toHaveLength(1);
+    const events = (await p.events(fixture.orderNumber)).filter((e) => e.data.messageId === id);
+    expect(events.filter((e) => e.type === 'message.sent')).toHaveLength(1);
+    expect(events.some((e) => e.type === 'message.failed' || e.type === 'message.unconfirmed')).toBe(false);
+  });
+
+  it('an SMS accepted by Twilio is recorded sent once the database is back, and never sent again', async () => {
+    const before = p.twilio.accepted.length;
+    p.twilio.beforeNextAnswer(() => outage(2_000));
+    const id = await create({
+      template: 'rappel-intervention',
+      data: { kind: 'access', windowStart: '2026-12-15T08:00:00+01:00', windowEnd: '2026-12-15T12:00:00+01:00' },
+    });
+    await p.waitForStatus(id, ['sent'], 30_000);
+    expect(p.twilio.accepted.length - before).toBe(1);
+    const view = (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${id}` })).json();
+    expect(view.providerId).toMatch(/^SM/);
   });
 });

@@ -49,6 +49,8 @@ describe.each(BACKENDS)('project timeline on %s', (backend) => {
       return response.json() as { id: string };
     };
     await send(keys.integrationAERM!, 'PUT', `/v1/projects/${PROJECT.orderNumber}`, PROJECT);
+    // The welcome mail draft the new order gets, as the workers would prepare it.
+    await t.settle();
     const later = new Date(Date.now() + 3_600_000).toISOString();
     await send(keys.racOwn!, 'POST', '/v1/messages', {
       projectRef: PROJECT.orderNumber,
@@ -71,12 +73,14 @@ describe.each(BACKENDS)('project timeline on %s', (backend) => {
       type: 'intervention.booked',
       actor: { name: 'planning', onBehalfOf: PROJECT.rac.id },
       data: { interventionId: 'iv-1', siteRef: 'SU1010001' },
+      at: t.deps.now(),
     });
     await recordEvent(t.deps.db, {
       projectRef: PROJECT.orderNumber,
       type: 'reminder.skipped',
       actor: { name: 'planning' },
       data: { interventionId: 'iv-1', template: 'rappel-intervention', channel: 'sms', reason: 'too_late' },
+      at: t.deps.now(),
     });
     all = (await get('?limit=500')).events;
   });

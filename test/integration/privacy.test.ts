@@ -1,9 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { periodic } from '../../src/lib/periodic.js';
 import { createRetention } from '../../src/privacy/retention.js';
 import { ERASED, personalTokens, scrubHtml, scrubText } from '../../src/privacy/scrub.js';
 import { BACKENDS } from '../helpers/db.js';
 import { loadFixture } from '../helpers/fixtures.js';
+import { smsHoursOffsetMs } from '../helpers/clock.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 
 const DAY = 86_400_000;
@@ -60,7 +62,8 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
     (await api('admin', 'GET', '/v1/stats/usage?from=2026-01-01&groupBy=agency,rac,template')).json();
 
   beforeAll(async () => {
-    p = await createPipeline(backend);
+    // Inside the SMS hours, whenever the suite runs: the SMS of the scenario go at once.
+    p = await createPipeline(backend, { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
     keys.admin = p.adminKey;
     keys.integration = await p.key({ name: 'portail AERM', role: 'integration', agency: 'AERM' });
     keys.integrationIDF = await p.key({ name: 'portail IDF1', role: 'integration', agency: 'IDF1' });
@@ -98,7 +101,7 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
     await send('integration', {
       projectRef: B.orderNumber,
       template: 'cloture',
-      sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+      sendAt: new Date(p.deps.now().getTime() + 3_600_000).toISOString(),
     });
   }, 60_000);
   afterAll(async () => p?.close());
@@ -191,13 +194,13 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
       sql`update projects set updated_at = updated_at - interval '400 days' where ref = ${B.orderNumber}`,
     );
     const before = await usage();
-    const real = Date.now();
-    expect(await retention(new Date(real + (1095 - 401) * DAY)).runOnce()).toEqual({
+    const real = p.deps.now().getTime();
+    expect(await retention(new Date(real + (1095 - 401) * DAY)).purge()).toEqual({
       projects: 0,
       messages: 0,
       contacts: 0,
     });
-    expect(await retention(new Date(real + (1095 - 399) * DAY)).runOnce()).toEqual({
+    expect(await retention(new Date(real + (1095 - 399) * DAY)).purge()).toEqual({
       projects: 1,
       messages: 1,
       contacts: 2,
@@ -231,8 +234,8 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
     expect(purged[0]!.data).toMatchObject({ messages: 1, contacts: 2, retentionDays: 1095 });
     expect(JSON.stringify(purged[0]!.data)).not.toMatch(/@|\+33/);
     expect(await usage()).toEqual(before);
-    expect(await retention(new Date(real + 2000 * DAY)).runOnce()).toMatchObject({ projects: 2 });
-    expect(await retention(new Date(real + 2000 * DAY)).runOnce()).toEqual({ projects: 0, messages: 0, contacts: 0 });
+    expect(await retention(new Date(real + 2000 * DAY)).purge()).toMatchObject({ projects: 2 });
+    expect(await retention(new Date(real + 2000 * DAY)).purge()).toEqual({ projects: 0, messages: 0, contacts: 0 });
     expect((await p.events(B.orderNumber)).filter((e) => e.type === 'retention.purged')).toHaveLength(1);
   });
 
@@ -242,12 +245,13 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
       url: '/v1/projects/CMD-2026-000777',
       payload: { ...C, orderNumber: 'CMD-2026-000777' },
     });
-    const retention = createRetention({
+    const { purge } = createRetention({
       db: p.deps.db,
       logger: p.deps.logger,
-      now: () => new Date(Date.now() + 4000 * DAY),
+      now: () => new Date(p.deps.now().getTime() + 4000 * DAY),
       retentionDays: 1095,
     });
+    const retention = periodic('retention purge', purge, p.deps.logger);
     retention.start(50);
     const deadline = Date.now() + 10_000;
     while (!(await p.events('CMD-2026-000777')).some((e) => e.type === 'retention.purged') && Date.now() < deadline) {

@@ -94,12 +94,14 @@ describe.each(BACKENDS)('projects on %s', (backend) => {
     const fixture = loadFixture('CMD-2026-000102');
     const url = `/v1/projects/${fixture.orderNumber}`;
     await t.request(t.adminKey, { method: 'PUT', url, payload: fixture });
+    await t.settle();
     const patched = await t.request(t.adminKey, {
       method: 'PATCH',
       url: `${url}/milestones`,
       payload: { rle: { actual: '2026-05-22' }, rlp: { planned: null }, surveySent: { planned: '2026-07-01' } },
     });
     expect(patched.statusCode, patched.body).toBe(200);
+    await t.settle();
     expect(patched.json().milestones).toEqual({
       clientContact: { planned: '2026-05-12' },
       rle: { planned: '2026-05-23', actual: '2026-05-22' },

@@ -8,7 +8,9 @@ import { rebuildAggregates } from '../../src/stats/rebuild.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
 import { loadFixture } from '../helpers/fixtures.js';
+import { smsHoursOffsetMs } from '../helpers/clock.js';
 import { createPipeline, type Pipeline, TWILIO_TOKEN } from '../helpers/pipeline.js';
+import { waitFor } from '../helpers/process.js';
 
 /**
  * A scripted scenario (orders, drafts, sends, a cancellation, SMTP and SMS failures, Twilio
@@ -18,7 +20,9 @@ import { createPipeline, type Pipeline, TWILIO_TOKEN } from '../helpers/pipeline
  */
 
 const ZONE = 'Europe/Paris';
-const today = () => DateTime.now().setZone(ZONE).toISODate() ?? '';
+/** The service clock of the suite's pipeline (moved into the SMS hours). */
+let clock: () => Date = () => new Date();
+const today = () => DateTime.fromJSDate(clock()).setZone(ZONE).toISODate() ?? '';
 const FROM = '2026-01-01';
 const CALLBACK_URL = 'http://127.0.0.1:3000/v1/webhooks/twilio/status';
 
@@ -204,7 +208,9 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
   }
 
   beforeAll(async () => {
-    p = await createPipeline(backend);
+    // Inside the SMS hours, whenever the suite runs: the scenario's SMS go at once.
+    p = await createPipeline(backend, { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
+    clock = p.deps.now;
     keys.admin = p.adminKey;
     for (const [name, input] of Object.entries({
       'portail AERM': { role: 'integration', agency: 'AERM' },
@@ -231,12 +237,13 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
       [D, 'portail AERM'],
     ] as const) {
       expect((await api(key, 'PUT', `/v1/projects/${order.orderNumber}`, order)).statusCode).toBe(201);
-      const [draft] = (await draftOf(order.orderNumber)).rows;
+      // Prepared by the workers once the order is stored.
+      const draft = await waitFor(async () => (await draftOf(order.orderNumber)).rows[0]);
       orders.push({ ref: order.orderNumber, agency: order.agency, rac: order.rac.id, receivedAt: order.receivedAt });
       event(order.orderNumber, 'project.created', key);
-      event(order.orderNumber, 'message.drafted', key, {
+      event(order.orderNumber, 'message.drafted', 'automation', {
         onBehalfOf: order.rac.id,
-        messageId: draft!.id,
+        messageId: draft.id,
         template: 'accuse-reception',
         channel: 'email',
         origin: 'automation',
@@ -277,7 +284,7 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
     event(a, 'message.delivered', 'twilio', msg(smsA.id, 'rappel-intervention', 'sms'));
 
     // A: the order portal schedules the RLE recap for later, then cancels it.
-    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const later = new Date(p.deps.now().getTime() + 3_600_000).toISOString();
     const recap = await create('portail AERM', { projectRef: a, template: 'rle-recap', sendAt: later });
     event(a, 'message.scheduled', 'portail AERM', { ...msg(recap.id, 'rle-recap', 'email'), onBehalfOf: 'rac-roux' });
     expect((await api('portail AERM', 'POST', `/v1/messages/${recap.id}/cancel`, {})).statusCode).toBe(200);
@@ -413,7 +420,7 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
 
   it('covers the last twelve calendar months by default', async () => {
     const report = (await api('manager AERM', 'GET', '/v1/stats/usage')).json();
-    const now = DateTime.now().setZone(ZONE);
+    const now = DateTime.fromJSDate(clock()).setZone(ZONE);
     expect(report).toMatchObject({
       from: now.startOf('month').minus({ months: 11 }).toISODate(),
       to: today(),

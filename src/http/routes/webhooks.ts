@@ -6,6 +6,7 @@ import { applyTwilioStatus } from '../../messages/callbacks.js';
 
 export interface WebhookOptions {
   db: Db;
+  now: () => Date;
   twilioAuthToken: string | undefined;
   publicBaseUrl: string;
 }
@@ -33,12 +34,13 @@ export function webhookRoutes(options: WebhookOptions): FastifyPluginAsync {
       if (!params.MessageSid || !params.MessageStatus) {
         throw new AppError('invalid_input', 400, 'body: MessageSid and MessageStatus are required');
       }
-      const result = await applyTwilioStatus(options.db, {
-        sid: params.MessageSid,
-        status: params.MessageStatus,
-        errorCode: params.ErrorCode,
-      });
-      if (result === 'unknown') request.log.warn({ sid: params.MessageSid }, 'status report for an unknown message');
+      const result = await applyTwilioStatus(
+        options.db,
+        { sid: params.MessageSid, status: params.MessageStatus, errorCode: params.ErrorCode },
+        options.now,
+      );
+      if (result === 'pending')
+        request.log.info({ sid: params.MessageSid }, 'status report kept until its message is known');
       return reply.status(200).send({ result });
     });
   };

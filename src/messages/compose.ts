@@ -1,0 +1,108 @@
+import { eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
+import { reminderPolicy, type AgencySettingsService } from '../agencies/settings.js';
+import type { DbOrTx } from '../db/client.js';
+import { racProfiles } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { earliestAllowedAtOrAfter } from '../interventions/calendar.js';
+import { siteOfMessage } from '../projects/audience.js';
+import type { Project } from '../projects/schema.js';
+import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
+import { type RecipientPolicy, type Resolved, resolveRecipients } from './recipients.js';
+import type { RecipientRef } from './schema.js';
+
+/** What a message is made of before it is stored: its recipients and its rendered content. */
+export interface ComposeInput {
+  template: string;
+  recipients?: { to?: RecipientRef[] | undefined; cc?: RecipientRef[] | undefined } | undefined;
+  blocks: Record<string, string>;
+  data: Record<string, unknown>;
+  transliterate?: boolean | undefined;
+}
+
+export interface Composed {
+  channel: 'email' | 'sms';
+  recipients: Resolved;
+  rendered: RenderResult;
+}
+
+/** The columns of a message that hold what was rendered: what is sent is what is kept. */
+export function content(result: RenderResult) {
+  return result.channel === 'email'
+    ? { subject: result.subject, html: result.html, text: result.text, warnings: result.warnings }
+    : {
+        smsBody: result.body,
+        smsEncoding: result.encoding,
+        smsSegments: result.segments,
+        warnings: result.warnings,
+      };
+}
+
+export interface ComposerDeps {
+  renderer: Renderer;
+  settings: AgencySettingsService;
+  policy: RecipientPolicy;
+}
+
+/**
+ * Addresses and renders a message for an order: recipients by the policy, the greeting from
+ * those recipients, the signature from the RAC's stored profile. Also places an SMS inside
+ * the agency's SMS hours, whoever asks and whatever the template.
+ */
+export function createComposer({ renderer, settings, policy }: ComposerDeps) {
+  async function racProfile(tx: DbOrTx, project: Project): Promise<RacProfile | undefined> {
+    const [row] = await tx.select().from(racProfiles).where(eq(racProfiles.id, project.rac.id));
+    if (!row) return undefined;
+    return {
+      displayName: row.displayName,
+      ...(row.title ? { title: row.title } : {}),
+      ...(row.phone ? { phone: row.phone } : {}),
+      ...(row.email ? { email: row.email } : {}),
+      ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
+    };
+  }
+
+  function template(key: string) {
+    const found = renderer.get(key);
+    if (!found) throw new AppError('not_found', 404, `body.template: unknown template "${key}"`);
+    return found;
+  }
+
+  /** `tx`: the caller's transaction when there is one (reads must not wait on it). */
+  async function compose(tx: DbOrTx, project: Project, input: ComposeInput): Promise<Composed> {
+    const { channel, audience, milestone } = template(input.template);
+    const siteRef = siteOfMessage(project, milestone, input.data);
+    const recipients = resolveRecipients(project, channel, input.recipients, { siteRef, audience, policy });
+    const profile = await racProfile(tx, project);
+    const rendered = renderer.render(input.template, {
+      project,
+      blocks: input.blocks,
+      data: input.data,
+      greeted: recipients.greeted,
+      ...(profile ? { racProfile: profile } : {}),
+      ...(input.transliterate ? { transliterate: input.transliterate } : {}),
+    });
+    return { channel, recipients, rendered };
+  }
+
+  /** The instant an SMS for this order may go at or after `at`; emails go when asked. */
+  async function sendingTime(
+    tx: DbOrTx,
+    project: Project,
+    channel: 'email' | 'sms',
+    at: Date,
+    siteRef: string | undefined,
+  ): Promise<{ sendAt: Date; moved: boolean }> {
+    if (channel !== 'sms') return { sendAt: at, moved: false };
+    const policyOfAgency = reminderPolicy(await settings.get(project.agency, tx));
+    const postalCode = (project.sites.find((s) => s.ref === siteRef) ?? project.sites[0])?.postalCode;
+    const allowed = earliestAllowedAtOrAfter(DateTime.fromJSDate(at), postalCode, policyOfAgency);
+    if (!allowed) {
+      throw new AppError('invalid_input', 400, 'body.sendAt: no time inside the SMS hours within two weeks');
+    }
+    return { sendAt: allowed.toJSDate(), moved: allowed.toMillis() !== at.getTime() };
+  }
+
+  return { compose, template, sendingTime };
+}
+export type Composer = ReturnType<typeof createComposer>;
