@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import type { AgencySettingsService } from '../agencies/settings.js';
 import type { Db, DbOrTx } from '../db/client.js';
 import { messages } from '../db/schema.js';
@@ -213,6 +213,7 @@ export function createMessages(deps: MessagesDeps) {
       input: {
         projectRef: string;
         template: string;
+        recipients?: CreateMessage['recipients'];
         blocks?: Record<string, string> | undefined;
         data?: Record<string, unknown> | undefined;
         transliterate?: boolean | undefined;
@@ -222,6 +223,7 @@ export function createMessages(deps: MessagesDeps) {
       const project = await scopedProject(input.projectRef, caller);
       const { recipients, rendered } = await composer.compose(db, project, {
         template: input.template,
+        recipients: input.recipients,
         blocks: input.blocks ?? {},
         data: input.data ?? {},
         transliterate: input.transliterate,
@@ -245,6 +247,25 @@ export function createMessages(deps: MessagesDeps) {
       const { row, project } = await loadScoped(id, caller);
       const next = await cancel(db, row, actorOf(caller, project), reason);
       await mirror(next);
+      return messageView(next);
+    },
+
+    /**
+     * Someone checked a message whose last attempt's outcome was lost (the client did not get
+     * it) and asks for it to go: back to scheduled, now.
+     */
+    async resend(id: string, caller: Caller): Promise<MessageView> {
+      const { row, project } = await loadScoped(id, caller);
+      const next = await move(db, 'resend', row.id, {
+        now: now(),
+        actor: actorOf(caller, project),
+        set: { sendAt: now(), unconfirmedAt: null, lastError: null },
+        where: isNotNull(messages.unconfirmedAt),
+      });
+      if (!next) {
+        throw new AppError('conflict', 409, `Message ${id} is ${row.status}: only an unconfirmed message can be resent`);
+      }
+      await mirror(next, { moved: true });
       return messageView(next);
     },
 

@@ -26,6 +26,9 @@ export function messageView(row: Row) {
     attempts: row.attempts,
     providerId: row.providerId,
     lastError: row.lastError,
+    revision: row.revision,
+    // The outcome of the last attempt was lost: the client may or may not have received it.
+    unconfirmedAt: iso(row.unconfirmedAt),
     origin: row.origin,
     interventionId: row.interventionId,
     createdBy: row.createdBy,

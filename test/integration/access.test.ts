@@ -185,6 +185,19 @@ const ROUTES: Route[] = [
     allowed: SENDERS,
   },
   {
+    name: 'POST /v1/messages/{id}/resend',
+    // A message whose last attempt's outcome was lost, as a crashed worker leaves it.
+    prepare: async (setup) => {
+      const id = await draft(setup);
+      await setup.t.deps.db.execute(
+        sql`update messages set status = 'sending', unconfirmed_at = now() where id = ${id}`,
+      );
+      return id;
+    },
+    send: (t, key, id) => t.request(key, { method: 'POST', url: `/v1/messages/${id}/resend` }),
+    allowed: SENDERS,
+  },
+  {
     // DESIGN.md §7 says "all senders"; the route checks the order's scope only, so a manager of
     // the agency may preview too (it stores nothing and shows nothing the manager cannot read).
     name: 'POST /v1/messages/preview',

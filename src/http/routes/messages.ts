@@ -64,6 +64,18 @@ export function messageRoutes(messages: Messages, idempotency: Idempotency): Fas
       async (request) => messages.cancel(request.params.id, callerOf(request, SENDERS), request.body?.reason),
     );
 
+    app.post(
+      '/messages/:id/resend',
+      {
+        schema: {
+          tags,
+          summary: 'Send again a message whose last attempt has an unknown outcome, once checked',
+          params,
+        },
+      },
+      async (request) => messages.resend(request.params.id, callerOf(request, SENDERS)),
+    );
+
     app.patch(
       '/messages/:id',
       { schema: { tags, summary: 'Reschedule or edit a message before it goes', params, body: patchMessageSchema } },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { createMessageSchema } from '../../messages/schema.js';
 import { notFound } from '../../errors.js';
 import type { Messages } from '../../messages/service.js';
 import { ref } from '../../projects/fields.js';
@@ -61,6 +62,7 @@ export function templateRoutes(renderer: Renderer, messages: Messages): FastifyP
           body: z.strictObject({
             projectRef: ref,
             template: z.string(),
+            recipients: createMessageSchema.shape.recipients,
             blocks,
             data,
             transliterate: z.boolean().optional(),
