@@ -124,6 +124,9 @@ export const milestones = pgTable(
 /** RAC signature profiles, stored once per RAC and reused by every message they sign. */
 export const racProfiles = pgTable('rac_profiles', {
   id: text('id').primaryKey(),
+  // Who may read and change the profile; null only for a profile older than this column
+  // whose RAC had no order to take it from.
+  agency: text('agency'),
   displayName: text('display_name').notNull(),
   title: text('title'),
   phone: text('phone'),
