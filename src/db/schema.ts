@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   date,
   index,
   integer,
@@ -33,6 +34,8 @@ export const apiKeys = pgTable(
     role: text('role', { enum: ['admin', 'integration', 'rac', 'manager'] }).notNull(),
     agency: text('agency').notNull(),
     racId: text('rac_id'),
+    // Whether the key may act on the queue dashboard (retry, clean, pause…) rather than only look.
+    queueWrite: boolean('queue_write').notNull().default(false),
     createdAt: timestamps.createdAt,
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),

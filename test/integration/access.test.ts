@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -638,7 +639,18 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
       expect(listed.body).not.toContain(key.slice(13));
       for (const view of (listed.json() as { keys: Record<string, unknown>[] }).keys) {
         expect(Object.keys(view).sort()).toEqual(
-          ['agency', 'createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'racId', 'revokedAt', 'role'].sort(),
+          [
+            'agency',
+            'createdAt',
+            'id',
+            'lastUsedAt',
+            'name',
+            'prefix',
+            'queueWrite',
+            'racId',
+            'revokedAt',
+            'role',
+          ].sort(),
         );
       }
 
@@ -756,6 +768,140 @@ async function openOldDatabase(backend: Backend, env: Record<string, string>, fo
   await migratePg(db, { migrationsFolder: folder });
   return { execute: (query: SQL) => db.execute(query), close: () => pool.end() };
 }
+
+describe('queue dashboard on postgres', () => {
+  let t: TestApp;
+  const keys = {} as Record<'reader' | 'writer' | 'adminAERM' | 'integrationAll', string>;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+    keys.reader = await t.key({ name: 'national admin', role: 'admin', agency: '*' });
+    keys.writer = await t.key({ name: 'queue operator', role: 'admin', agency: '*', queueWrite: true });
+    keys.adminAERM = await t.key({ name: 'admin AERM', role: 'admin', agency: 'AERM' });
+    keys.integrationAll = await t.key({ name: 'integration national', role: 'integration', agency: '*' });
+  });
+  afterAll(async () => t?.close());
+
+  const dashboard = (key: string, method: string, url: string, payload?: unknown) =>
+    t.app.inject({
+      method: method as 'GET',
+      url: `/admin/queues${url}`,
+      headers: { authorization: `Bearer ${key}` },
+      ...(payload === undefined ? {} : { payload: payload as string }),
+    });
+  /** What a write could change: whether each queue is paused, and its jobs by state. */
+  const queues = async () =>
+    Promise.all(
+      (['email', 'sms'] as const).map(async (channel) => {
+        const queue = t.deps.producer.queue(channel);
+        return { paused: await queue.isPaused(), counts: await queue.getJobCounts() };
+      }),
+    );
+  const emailQueue = () => t.deps.producer.queue('email').name;
+
+  it('is for national admin keys: a scoped admin or a national integration key gets 403', async () => {
+    for (const url of ['', '/api/queues', `/api/queues/${emailQueue()}/metrics`]) {
+      expect((await dashboard(keys.reader, 'GET', url)).statusCode, url).toBe(200);
+      for (const key of [keys.adminAERM, keys.integrationAll]) {
+        const refused = await dashboard(key, 'GET', url);
+        expect(refused.statusCode, url).toBe(403);
+        expect((refused.json() as { error: { code: string } }).error.code).toBe('forbidden');
+      }
+    }
+  });
+
+  it('is read-only for a key without queue writes: every action answers 403 and changes nothing', async () => {
+    // A job to act on, failed so that retry and clean have something to do.
+    const queue = t.deps.producer.queue('email');
+    const job = await queue.add(
+      'send',
+      { messageId: 'dashboard-probe' },
+      { jobId: 'dashboard-probe', delay: 3_600_000 },
+    );
+    const name = emailQueue();
+    const WRITES: [string, string, unknown?][] = [
+      ['PUT', '/api/queues/pause'],
+      ['PUT', '/api/queues/resume'],
+      ['PUT', `/api/queues/${name}/pause`],
+      ['PUT', `/api/queues/${name}/concurrency`, { concurrency: 1 }],
+      ['PUT', `/api/queues/${name}/rate-limit`, { max: 1, duration: 1000 }],
+      ['POST', `/api/queues/${name}/add`, { name: 'send', data: { messageId: 'injected' } }],
+      ['PUT', `/api/queues/${name}/retry/failed`],
+      ['PUT', `/api/queues/${name}/promote`],
+      ['PUT', `/api/queues/${name}/clean/delayed`],
+      ['PUT', `/api/queues/${name}/empty`],
+      ['PUT', `/api/queues/${name}/obliterate`],
+      ['PUT', `/api/queues/${name}/${job.id}/promote`],
+      ['PUT', `/api/queues/${name}/${job.id}/clean`],
+      ['PATCH', `/api/queues/${name}/${job.id}/update-data`, { data: { messageId: 'other' } }],
+      ['PATCH', `/api/queues/${name}/${job.id}/delay`, { delay: 0 }],
+      ['PATCH', `/api/queues/${name}/${job.id}/priority`, { priority: 1 }],
+    ];
+    const before = await queues();
+    for (const [method, url, payload] of WRITES) {
+      for (const key of [keys.reader, keys.adminAERM, keys.integrationAll]) {
+        const response = await dashboard(key, method, url, payload);
+        expect(response.statusCode, `${method} ${url}`).toBe(403);
+        expect((response.json() as { error: { code: string } }).error.code).toBe('forbidden');
+      }
+    }
+    expect(await queues()).toEqual(before);
+    expect((await queue.getJob('dashboard-probe'))?.data).toEqual({ messageId: 'dashboard-probe' });
+    // The reader still sees the job.
+    const seen = await dashboard(keys.reader, 'GET', `/api/queues/${name}/${job.id}`);
+    expect(seen.statusCode, seen.body).toBe(200);
+    await job.remove();
+  });
+
+  it('lets a key with queue writes act: pause and resume', async () => {
+    const queue = t.deps.producer.queue('email');
+    const paused = await dashboard(keys.writer, 'PUT', `/api/queues/${emailQueue()}/pause`);
+    expect(paused.statusCode, paused.body).toBe(200);
+    expect(await queue.isPaused()).toBe(true);
+    const resumed = await dashboard(keys.writer, 'PUT', `/api/queues/${emailQueue()}/resume`);
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect(await queue.isPaused()).toBe(false);
+  });
+
+  it('queue writes are given when a national admin key is created, and to nothing else', async () => {
+    const create = (payload: Record<string, unknown>) =>
+      t.request(t.adminKey, { method: 'POST', url: '/v1/keys', payload: { name: 'ops', ...payload } });
+    const given = await create({ role: 'admin', agency: '*', queueWrite: true });
+    expect(given.statusCode, given.body).toBe(201);
+    expect((given.json() as { apiKey: { queueWrite: boolean } }).apiKey.queueWrite).toBe(true);
+    const plain = await create({ role: 'admin', agency: '*' });
+    expect((plain.json() as { apiKey: { queueWrite: boolean } }).apiKey.queueWrite).toBe(false);
+    for (const payload of [
+      { role: 'admin', agency: 'AERM', queueWrite: true },
+      { role: 'integration', agency: '*', queueWrite: true },
+      { role: 'admin', agency: '*', queueWrite: 'yes' },
+    ]) {
+      const refused = await create(payload);
+      expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+      expect((refused.json() as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual([
+        'body.queueWrite',
+      ]);
+    }
+  });
+
+  it('npm run keys -- create --queue-write makes such a key', () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: t.deps.config.DATABASE_URL ?? '',
+    };
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/keys/cli.ts', 'create', ...args], { env, encoding: 'utf8' });
+    const made = cli('--role', 'admin', '--agency', '*', '--name', 'queue operator', '--queue-write', '--json');
+    expect(made.status, made.stderr).toBe(0);
+    const { id } = JSON.parse(made.stdout) as { id: string };
+    return t.deps.keys.list().then((list) => {
+      expect(list.find((k) => k.id === id)?.queueWrite).toBe(true);
+      const refused = cli('--role', 'manager', '--agency', 'AERM', '--name', 'x', '--queue-write');
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/--queue-write: /);
+    });
+  });
+});
 
 describe('rate limiting per key on postgres', () => {
   let t: TestApp;

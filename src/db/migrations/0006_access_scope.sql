@@ -8,3 +8,5 @@ FROM (
   ORDER BY "rac_id", count(*) DESC, max("updated_at") DESC
 ) AS "chosen"
 WHERE "chosen"."rac_id" = "profile"."id";
+--> statement-breakpoint
+ALTER TABLE "api_keys" ADD COLUMN "queue_write" boolean DEFAULT false NOT NULL;
