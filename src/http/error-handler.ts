@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type FieldIssue, invalid } from '../errors.js';
+import { AppError, type FieldIssue, invalid, publicError } from '../errors.js';
 
 interface ErrorBody {
-  error: { code: string; message: string; details?: unknown; requestId: string };
+  error: { code: string; message: string; details?: unknown; detailsTotal?: number; requestId: string };
 }
 
 // Fastify's own client errors, renamed into this API's vocabulary.
@@ -50,11 +50,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
           : undefined;
     if (appError && appError.statusCode < 500) {
       if (appError.headers) void reply.headers(appError.headers);
-      return send(appError.statusCode, {
-        code: appError.code,
-        message: appError.message,
-        ...(appError.details ? { details: appError.details } : {}),
-      });
+      return send(appError.statusCode, publicError(appError));
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     const status = appError?.statusCode ?? error.statusCode ?? 500;

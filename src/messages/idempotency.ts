@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, publicError } from '../errors.js';
 
 export interface StoredResponse {
   statusCode: number;
@@ -78,9 +78,7 @@ export function createIdempotency({ db }: { db: Db }) {
         response = await work();
       } catch (error) {
         if (error instanceof AppError && error.statusCode < 500) {
-          const body = {
-            error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
-          };
+          const body = { error: publicError(error) };
           await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
         } else {
           await db.delete(idempotencyKeys).where(where);

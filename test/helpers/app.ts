@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -23,6 +23,8 @@ export interface TestApp {
     key: string | undefined,
     options: { method: string; url: string; payload?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>;
+  /** Everything logged so far (after the writes in flight have reached the file). */
+  logs(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,10 @@ export async function createTestApp(backend: Backend, env: Record<string, string
         payload: options.payload as string,
         headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...options.headers },
       }),
+    logs: async () => {
+      await new Promise((resolve) => stream.write('', resolve));
+      return readFileSync(logFile, 'utf8');
+    },
     close: async () => {
       await app.close();
       await deps.close();
