@@ -9,7 +9,8 @@ import metricsModule, { type IMetricsPluginOptions } from 'fastify-metrics';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import { registerAuth } from './http/auth.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './http/error-handler.js';
+import { registerInputGuard } from './http/input-guard.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { projectRoutes } from './http/routes/projects.js';
@@ -57,9 +58,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    frameworkErrors: answerFrameworkError,
   });
 
   registerErrorHandler(app);
+  registerInputGuard(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type FieldIssue, invalid, publicError } from '../errors.js';
 
@@ -32,6 +32,26 @@ function validationDetails(error: FastifyError): FieldIssue[] {
     }
     return [{ path: base, message: raw.message ?? 'invalid' }];
   });
+}
+
+/**
+ * Errors the router raises before any route or error handler runs: a path that does not
+ * decode (percent-encoded bytes that are not UTF-8, which would be lone surrogates) or a
+ * parameter longer than the router takes. Answered in this API's vocabulary, without echoing
+ * the path.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than any identifier'
+      : 'not a valid URL (a percent-encoded sequence that is not UTF-8)';
+  const issue = { path: 'url', message };
+  void reply
+    .status(400)
+    .header('x-request-id', request.id)
+    .send({
+      error: { code: 'invalid_input', message: `url: ${message}`, details: [issue], requestId: String(request.id) },
+    });
 }
 
 /** The one place where errors become responses. 5xx never leak internals. */

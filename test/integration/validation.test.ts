@@ -481,12 +481,197 @@ const CASES: Case[] = [
   },
 ];
 
+/** JSON nested `levels` deep: {"a":{"a":…}}. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: 'x' };
+  for (let i = 1; i < levels; i++) value = { a: value };
+  return value;
+}
+const siteLine = (i: number) => `S${i};Agence ${i};${i} rue A;13001;Marseille;ct-1`;
+const NO_MESSAGE = '00000000-0000-4000-8000-000000000000';
+const NUL = '\u0000';
+const LONE_HIGH = '\uD800';
+const LONE_LOW = '\uDC00';
+
 /**
  * Input a client should never send, as an attacker or a broken export would: characters no
  * field can store, oversized or over-nested bodies, wrong types. Each gets a 4xx, changes
  * nothing, and its request leaves no trace of the body in the log.
  */
 const HOSTILE: Case[] = [
+  {
+    name: 'NUL in a contact last name',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 1).lastName = `Roux${NUL}DROP`)),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.1.lastName',
+    message: /NUL/,
+  },
+  {
+    name: 'NUL in a contact email',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0).email = `hugo.moreau@durance.example${NUL}`)),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.email',
+  },
+  {
+    name: 'NUL in an offer label (stored as JSON)',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => ((p.offers[0] as Record<string, unknown>).label = `Business${NUL}VPN`)),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.offers.0.label',
+  },
+  {
+    name: 'NUL in a site access description',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (site(p, 2).access = { current: `FTTH${NUL}` })),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.2.access.current',
+  },
+  {
+    name: 'NUL in a field name',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0)[`note${NUL}`] = 'x')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.note\\u0000',
+  },
+  {
+    name: 'NUL in the personal message of a new message',
+    method: 'POST',
+    url: '/v1/messages',
+    payload: {
+      projectRef: STORED.orderNumber,
+      template: 'accuse-reception',
+      draft: true,
+      blocks: { personalMessage: `Bonjour${NUL}` },
+    },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.blocks.personalMessage',
+  },
+  {
+    name: 'NUL in an explicit recipient name',
+    method: 'POST',
+    url: '/v1/messages',
+    payload: {
+      projectRef: STORED.orderNumber,
+      template: 'accuse-reception',
+      draft: true,
+      recipients: { to: [{ email: 'hugo.moreau@durance.example', name: `Hugo${NUL}Moreau` }] },
+    },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.recipients.to.0.name',
+  },
+  {
+    name: 'NUL in a cancel reason',
+    method: 'POST',
+    url: `/v1/messages/${NO_MESSAGE}/cancel`,
+    payload: { reason: `client${NUL}` },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.reason',
+  },
+  {
+    name: 'NUL in the name of a new API key',
+    method: 'POST',
+    url: '/v1/keys',
+    payload: { name: `portail${NUL}`, role: 'integration', agency: 'AERM' },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.name',
+  },
+  {
+    name: 'NUL in a RAC signature',
+    method: 'PUT',
+    url: '/v1/racs/rac-moreau',
+    payload: { displayName: `Hélène${NUL}Moreau`, agency: 'AERM' },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.displayName',
+  },
+  {
+    name: 'NUL in a query parameter',
+    method: 'GET',
+    url: '/v1/stats/usage?groupBy=month%00',
+    status: 400,
+    code: 'invalid_input',
+    path: 'querystring.groupBy',
+  },
+  {
+    name: 'NUL in a path parameter',
+    method: 'GET',
+    url: '/v1/projects/CMD%00X',
+    status: 400,
+    code: 'invalid_input',
+    path: 'params.ref',
+  },
+  {
+    name: 'a lone high surrogate in a contact first name',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0).firstName = `Hugo${LONE_HIGH}`)),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.firstName',
+    message: /surrogate/,
+  },
+  {
+    name: 'a lone low surrogate in the label of a new order',
+    method: 'PUT',
+    url: NEW_URL,
+    payload: edit((p) => (p.label = `${LONE_LOW}Déploiement`)),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.label',
+  },
+  {
+    name: 'a lone surrogate in template data',
+    method: 'POST',
+    url: '/v1/messages/preview',
+    payload: { projectRef: STORED.orderNumber, template: 'cloture', data: { note: `fin${LONE_HIGH}` } },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.data.note',
+  },
+  {
+    name: 'an invalid percent-encoding in the path',
+    method: 'GET',
+    url: '/v1/projects/CMD%ED%A0%80',
+    status: 400,
+    code: 'invalid_input',
+    path: 'url',
+  },
+  {
+    name: 'JSON nested 40 levels deep in template data',
+    method: 'POST',
+    url: '/v1/messages',
+    payload: { projectRef: STORED.orderNumber, template: 'accuse-reception', draft: true, data: nested(40) },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.data.a.a',
+    message: /nested more than 32 levels/,
+  },
+  {
+    name: 'an order nested 10,000 levels deep',
+    method: 'PUT',
+    url: NEW_URL,
+    payload: `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
+    headers: { 'content-type': 'application/json' },
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.a.a.a',
+  },
   {
     name: '200,000 offers that are not offers',
     method: 'PUT',
@@ -544,6 +729,17 @@ const HOSTILE: Case[] = [
     headers: { 'content-type': 'application/json' },
     status: 400,
     code: 'invalid_json',
+  },
+  {
+    name: 'CSV with a NUL byte on line 3',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\n${siteLine(1)}\nS2;Agence${NUL};2 rue B;13002;Marseille;ct-2\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 3',
+    line: 3,
   },
   {
     name: 'CSV of 3,000 bad lines: the first 100 problems and their count',
@@ -662,6 +858,11 @@ describe.each(BACKENDS)('validation on %s', (backend) => {
 
   it.each(CASES)('$name → $status', async (testCase) => {
     await check(testCase);
+  });
+
+  it('has at least 20 hostile inputs', () => {
+    expect(new Set(HOSTILE.map((c) => c.name)).size).toBe(HOSTILE.length);
+    expect(HOSTILE.length).toBeGreaterThanOrEqual(20);
   });
 
   it.each(HOSTILE)('hostile: $name → $status, nothing stored, nothing of the body logged', async (testCase) => {
