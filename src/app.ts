@@ -108,7 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           requestId: request.id,
         }),
       });
-      await v1.register(projectRoutes(deps.projects, deps.now));
+      await v1.register(
+        projectRoutes(deps.projects, deps.now, { maxBytes: config.CSV_MAX_BYTES, maxRows: config.CSV_MAX_ROWS }),
+      );
       await v1.register(interventionRoutes(deps.interventions));
       await v1.register(agencyRoutes(deps.settings));
       await v1.register(keyRoutes(deps.keys));

@@ -74,6 +74,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     const status = appError?.statusCode ?? error.statusCode ?? 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Say which limit: the site-list import has its own, larger than the JSON routes'.
+      const limit = request.routeOptions.bodyLimit;
+      return send(413, { code: 'body_too_large', message: `body: larger than the ${limit} bytes this route accepts` });
+    }
     if (!appError && status < 500) {
       return send(status, { code: known?.code ?? 'bad_request', message: known?.message ?? error.message });
     }

@@ -742,6 +742,27 @@ const HOSTILE: Case[] = [
     line: 3,
   },
   {
+    name: 'CSV of 10 MB',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\n${Array.from({ length: 300_000 }, (_, i) => siteLine(i)).join('\n')}\n`,
+    headers: csv,
+    status: 413,
+    code: 'body_too_large',
+    message: /5242880 bytes|5 MB/,
+  },
+  {
+    name: 'CSV of 100,000 lines',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\n${Array.from({ length: 100_000 }, (_, i) => `S${i};N;A;13001;V;`).join('\n')}\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 5002.csv',
+    message: /at most 5000 site lines/,
+  },
+  {
     name: 'CSV of 3,000 bad lines: the first 100 problems and their count',
     method: 'POST',
     url: `${STORED_URL}/sites/import`,
@@ -1042,5 +1063,50 @@ describe.each(BACKENDS)('body size limit from BODY_LIMIT_BYTES on %s', (backend)
     });
     expect(accepted.statusCode, accepted.body).toBe(201);
     expect(await count()).toBe(1);
+  });
+});
+
+describe.each(BACKENDS)('site-list import limits from CSV_MAX_BYTES and CSV_MAX_ROWS on %s', (backend) => {
+  let t: TestApp;
+  const url = `/v1/projects/${OTHER.orderNumber}/sites/import`;
+  beforeAll(async () => {
+    t = await createTestApp(backend, { CSV_MAX_BYTES: '2048', CSV_MAX_ROWS: '3' });
+    const created = await t.request(t.adminKey, {
+      method: 'PUT',
+      url: `/v1/projects/${OTHER.orderNumber}`,
+      payload: OTHER,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+  });
+  afterAll(async () => t?.close());
+
+  const post = (lines: number, filler = '') =>
+    t.request(t.adminKey, {
+      method: 'POST',
+      url,
+      payload: `${CSV_HEADER}\n${Array.from({ length: lines }, (_, i) => `${siteLine(i)}${filler}`).join('\n')}\n`,
+      headers: csv,
+    });
+
+  it('takes a file within both limits', async () => {
+    const response = await post(3);
+    expect(response.statusCode, response.body).toBe(200);
+    expect((response.json() as { imported: number }).imported).toBe(3);
+  });
+
+  it('refuses one line too many with 400 naming the line, and one byte too many with 413', async () => {
+    const rows = await post(4);
+    expect(rows.statusCode).toBe(400);
+    expect((rows.json() as { error: { message: string } }).error.message).toBe(
+      'line 5.csv: at most 3 site lines per import, and this file has more: split it',
+    );
+    const bytes = await post(2, ' '.repeat(1_100));
+    expect(bytes.statusCode).toBe(413);
+    expect((bytes.json() as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'body_too_large',
+      message: 'body: larger than the 2048 bytes this route accepts',
+    });
+    const stored = await t.request(t.adminKey, { method: 'GET', url: `/v1/projects/${OTHER.orderNumber}` });
+    expect((stored.json() as ProjectInput).sites).toHaveLength(3);
   });
 });
