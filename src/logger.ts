@@ -51,6 +51,13 @@ function serializeError(err: unknown, depth = 0): unknown {
   if (!(err instanceof Error)) return err;
   const cause = depth < 5 && err.cause !== undefined ? serializeError(err.cause, depth + 1) : undefined;
   const withCause = cause === undefined ? {} : { cause };
+  // First: PGlite's own error also carries the query and its parameters.
+  if (isDatabaseError(err)) {
+    const fields = Object.fromEntries(
+      DATABASE_FIELDS.flatMap((key) => (key in err ? [[key, (err as unknown as Record<string, unknown>)[key]]] : [])),
+    );
+    return { type: err.name, message: err.message, ...fields, ...withCause };
+  }
   if (isQueryError(err)) {
     return {
       type: 'DrizzleQueryError',
@@ -58,12 +65,6 @@ function serializeError(err: unknown, depth = 0): unknown {
       stack: framesOf(err),
       ...withCause,
     };
-  }
-  if (isDatabaseError(err)) {
-    const fields = Object.fromEntries(
-      DATABASE_FIELDS.flatMap((key) => (key in err ? [[key, (err as unknown as Record<string, unknown>)[key]]] : [])),
-    );
-    return { type: err.name, message: err.message, ...fields, ...withCause };
   }
   // pino's serializer of this error alone: its causes are serialized above, each by its kind.
   const alone = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as Error, err);

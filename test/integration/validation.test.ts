@@ -901,6 +901,34 @@ describe.each(BACKENDS)('validation on %s', (backend) => {
     for (const secret of secretsOf(testCase.payload)) expect(text).not.toContain(secret);
   });
 
+  it('a query the database refuses is a 500 logged without the query, its parameters or the key hash', async () => {
+    // A real refusal from the database, on the insert of a new key (whose hash is a parameter).
+    await t.deps.db.execute(sql`alter table api_keys add constraint refuse_probe check (name <> 'refusée')`);
+    try {
+      const response = await t.request(t.adminKey, {
+        method: 'POST',
+        url: '/v1/keys',
+        payload: { name: 'refusée', role: 'integration', agency: 'AERM' },
+      });
+      expect(response.statusCode).toBe(500);
+      expect(response.body).not.toMatch(/insert|refuse_probe|api_keys/);
+      const id = response.headers['x-request-id'];
+      const text = (await t.logs())
+        .split('\n')
+        .filter((line) => line.includes(`"reqId":"${id}"`))
+        .join('\n');
+      const failed = JSON.parse(text.split('\n').find((line) => line.includes('request failed')) ?? '{}') as {
+        err?: { type: string; cause?: { code: string; message: string; constraint?: string } };
+      };
+      expect(failed.err).toMatchObject({ type: 'DrizzleQueryError', cause: { code: '23514' } });
+      expect(failed.err?.cause?.message).toMatch(/refuse_probe/);
+      expect(text).not.toMatch(/insert into|params|refusée|jln_[A-Za-z0-9]{8}/i);
+      expect(text).not.toMatch(/\b[0-9a-f]{64}\b/);
+    } finally {
+      await t.deps.db.execute(sql`alter table api_keys drop constraint refuse_probe`);
+    }
+  });
+
   it.each([
     ['06 39 98 12 34', '+33639981234'],
     ['06.39.98.12.34', '+33639981234'],

@@ -163,6 +163,9 @@ describe('createLogger', () => {
       detail: 'Key (last_name)=(Lambert) already exists.',
       where: 'SQL function "x" statement 1',
       constraint: 'contacts_pkey',
+      // PGlite's errors carry the query and its parameters themselves.
+      query: 'insert into "contacts" ("last_name") values ($1)',
+      params: ['Lambert'],
     });
     const failed = new DrizzleQueryError(
       'insert into "contacts" ("last_name", "address", "hash") values ($1, $2, $3)',
