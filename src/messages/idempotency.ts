@@ -3,6 +3,7 @@ import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { AppError, publicError } from '../errors.js';
+import { stableJson } from '../lib/stable-json.js';
 
 export interface StoredResponse {
   statusCode: number;
@@ -30,9 +31,8 @@ export function createIdempotency({ db }: { db: Db }) {
           details: [{ path: 'headers.idempotency-key', message: 'at most 200 characters' }],
         });
       }
-      const requestHash = createHash('sha256')
-        .update(JSON.stringify(body ?? null))
-        .digest('hex');
+      // Canonical JSON: a retry that writes its fields in another order is the same request.
+      const requestHash = createHash('sha256').update(stableJson(body)).digest('hex');
       const where = and(eq(idempotencyKeys.keyId, scope.keyId), eq(idempotencyKeys.key, scope.key));
       const claimed = await db
         .insert(idempotencyKeys)

@@ -929,6 +929,37 @@ describe.each(BACKENDS)('validation on %s', (backend) => {
     }
   });
 
+  it('Idempotency-Key: the same body with its fields in another order is a replay, another body a 422', async () => {
+    const headers = { 'idempotency-key': `reordered-${backend}` };
+    const send = (payload: unknown) => t.request(t.adminKey, { method: 'POST', url: '/v1/messages', payload, headers });
+    const first = await send({
+      projectRef: STORED.orderNumber,
+      template: 'accuse-reception',
+      draft: true,
+      blocks: { personalMessage: 'Ravi de vous accompagner.', closing: 'À très bientôt,' },
+      data: { prerequisitesVideoUrl: 'https://videos.example/prerequis' },
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    const replay = await send({
+      data: { prerequisitesVideoUrl: 'https://videos.example/prerequis' },
+      blocks: { closing: 'À très bientôt,', personalMessage: 'Ravi de vous accompagner.' },
+      draft: true,
+      template: 'accuse-reception',
+      projectRef: STORED.orderNumber,
+    });
+    expect(replay.statusCode, replay.body).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect((replay.json() as { id: string }).id).toBe((first.json() as { id: string }).id);
+    const other = await send({
+      projectRef: STORED.orderNumber,
+      template: 'accuse-reception',
+      draft: true,
+      blocks: { personalMessage: 'Autre chose.', closing: 'À très bientôt,' },
+      data: { prerequisitesVideoUrl: 'https://videos.example/prerequis' },
+    });
+    expect(other.statusCode).toBe(422);
+  });
+
   it.each([
     ['06 39 98 12 34', '+33639981234'],
     ['06.39.98.12.34', '+33639981234'],
