@@ -97,6 +97,16 @@ const CASES: Case[] = [
     message: /not a mobile/,
   },
   {
+    name: 'a London landline given as a mobile',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit((p) => (contact(p, 0).mobile = '+44 20 7946 0958')),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.contacts.0.mobile',
+    message: /not a mobile/,
+  },
+  {
     name: 'postal code with four digits',
     method: 'PUT',
     url: STORED_URL,
@@ -968,6 +978,8 @@ describe.each(BACKENDS)('validation on %s', (backend) => {
     ['07 12 34 56 78', '+33712345678'],
     ['+44 7911 123456', '+447911123456'],
     ['+32 470 12 34 56', '+32470123456'],
+    ['0692 12 34 56', '+262692123456'],
+    ['+590 690 12 34 56', '+590690123456'],
   ])('accepts the mobile %s and stores %s', async (written, stored) => {
     const payload = edit((p) => {
       p.orderNumber = 'CMD-PHONE-1';
