@@ -46,14 +46,17 @@ export const notFound = (what: string) => new AppError('not_found', 404, `${what
 /** Error bodies list at most this many problems (and how many there were): enough to fix a file. */
 export const MAX_DETAILS = 100;
 
-/** A 400 for one or more named fields; the message repeats the first so a log line is enough. */
-export function invalid(issues: FieldIssue[], code = 'invalid_input'): AppError {
+/**
+ * A 400 for one or more named fields; the message repeats the first so a log line is enough.
+ * `total` counts problems a caller stopped listing.
+ */
+export function invalid(issues: FieldIssue[], code = 'invalid_input', total = issues.length): AppError {
   const [first] = issues;
   const summary = first ? `${first.path || 'body'}: ${first.message}` : 'invalid input';
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  const more = total > 1 ? ` (and ${total - 1} more)` : '';
   return new AppError(code, 400, summary + more, {
     details: issues.slice(0, MAX_DETAILS),
-    ...(issues.length > MAX_DETAILS ? { detailsTotal: issues.length } : {}),
+    ...(total > MAX_DETAILS ? { detailsTotal: total } : {}),
   });
 }
 

@@ -32,60 +32,69 @@ class TooDeep extends Error {
   }
 }
 
-function walk(value: unknown, path: string, depth: number, issues: FieldIssue[]): void {
+/** What was found: the first problems, and how many there were in all. */
+interface Found<T extends FieldIssue = FieldIssue> {
+  issues: T[];
+  total: number;
+}
+
+function note<T extends FieldIssue>(found: Found<T>, issue: T): void {
+  found.total++;
+  if (found.issues.length < MAX_DETAILS) found.issues.push(issue);
+}
+
+function walk(value: unknown, path: string, depth: number, found: Found): void {
   if (typeof value === 'string') {
     const problem = problemIn(value);
-    if (problem) issues.push({ path, message: problem });
+    if (problem) note(found, { path, message: problem });
     return;
   }
   if (value === null || typeof value !== 'object') return;
   if (depth > MAX_JSON_DEPTH) throw new TooDeep(path);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length && issues.length < MAX_DETAILS; i++)
-      walk(value[i], `${path}.${i}`, depth + 1, issues);
+    value.forEach((item, i) => walk(item, `${path}.${i}`, depth + 1, found));
     return;
   }
   for (const [key, item] of Object.entries(value)) {
-    if (issues.length >= MAX_DETAILS) return;
     const problem = problemIn(key);
-    if (problem) issues.push({ path: `${path}.${shown(key)}`, message: `the field name ${problem}` });
-    walk(item, `${path}.${shown(key)}`, depth + 1, issues);
+    if (problem) note(found, { path: `${path}.${shown(key)}`, message: `the field name ${problem}` });
+    walk(item, `${path}.${shown(key)}`, depth + 1, found);
   }
 }
 
 /** A text body (a CSV file) is reported by line, as the CSV importer reports its own problems. */
-function textIssues(text: string): (FieldIssue & { line: number })[] {
-  const issues: (FieldIssue & { line: number })[] = [];
+function textIssues(text: string): Found<FieldIssue & { line: number }> {
+  const found: Found<FieldIssue & { line: number }> = { issues: [], total: 0 };
   let line = 1;
   let from = 0;
-  while (issues.length < MAX_DETAILS) {
+  for (;;) {
     UNSTORABLE.lastIndex = from;
     const match = UNSTORABLE.exec(text);
     if (!match) break;
     for (let i = text.indexOf('\n', from); i !== -1 && i < match.index; i = text.indexOf('\n', i + 1)) line++;
-    issues.push({ path: `line ${line}`, line, message: problemIn(match[0]) ?? 'cannot be stored' });
+    note(found, { path: `line ${line}`, line, message: problemIn(match[0]) ?? 'cannot be stored' });
     // One problem per line is enough to find it.
     const end = text.indexOf('\n', match.index);
     if (end === -1) break;
     line++;
     from = end + 1;
   }
-  return issues;
+  return found;
 }
 
 function check(request: FastifyRequest): void {
-  const issues: FieldIssue[] = [];
+  const found: Found = { issues: [], total: 0 };
   try {
-    walk(request.params, 'params', 1, issues);
-    walk(request.query, 'querystring', 1, issues);
+    walk(request.params, 'params', 1, found);
+    walk(request.query, 'querystring', 1, found);
     if (typeof request.body === 'string') {
       const lines = textIssues(request.body);
-      if (lines.length > 0) {
+      if (lines.total > 0) {
         const csv = /csv/i.test(request.headers['content-type'] ?? '');
-        throw invalid(lines, csv ? 'invalid_csv' : 'invalid_input');
+        throw invalid(lines.issues, csv ? 'invalid_csv' : 'invalid_input', lines.total);
       }
     } else {
-      walk(request.body, 'body', 1, issues);
+      walk(request.body, 'body', 1, found);
     }
   } catch (error) {
     if (!(error instanceof TooDeep)) throw error;
@@ -93,7 +102,7 @@ function check(request: FastifyRequest): void {
       { path: error.path.split('.').slice(0, 4).join('.'), message: `nested more than ${MAX_JSON_DEPTH} levels deep` },
     ]);
   }
-  if (issues.length > 0) throw invalid(issues);
+  if (found.total > 0) throw invalid(found.issues, 'invalid_input', found.total);
 }
 
 export function registerInputGuard(app: FastifyInstance): void {

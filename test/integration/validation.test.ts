@@ -752,6 +752,36 @@ const HOSTILE: Case[] = [
     line: 3,
   },
   {
+    name: 'NUL in 1,000 site names: the first 100 problems and their count',
+    method: 'PUT',
+    url: STORED_URL,
+    payload: edit(
+      (p) =>
+        (p.sites = Array.from({ length: 1_000 }, (_, i) => ({
+          ...(STORED.sites[0] as Mutable['sites'][number]),
+          ref: `S${i}`,
+          name: `Site${NUL}${i}`,
+        }))),
+    ),
+    status: 400,
+    code: 'invalid_input',
+    path: 'body.sites.0.name',
+    message: /\(and 999 more\)/,
+    total: 1_000,
+  },
+  {
+    name: 'CSV with a NUL byte on 150 lines',
+    method: 'POST',
+    url: `${STORED_URL}/sites/import`,
+    payload: `${CSV_HEADER}\n${Array.from({ length: 150 }, (_, i) => `${siteLine(i)}${NUL}`).join('\n')}\n`,
+    headers: csv,
+    status: 400,
+    code: 'invalid_csv',
+    path: 'line 2',
+    line: 2,
+    total: 150,
+  },
+  {
     name: 'CSV of 10 MB',
     method: 'POST',
     url: `${STORED_URL}/sites/import`,
