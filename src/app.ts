@@ -9,7 +9,8 @@ import metricsModule, { type IMetricsPluginOptions } from 'fastify-metrics';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Deps } from './deps.js';
 import { registerAuth } from './http/auth.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { answerFrameworkError, registerErrorHandler } from './http/error-handler.js';
+import { registerInputGuard } from './http/input-guard.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { projectRoutes } from './http/routes/projects.js';
@@ -57,9 +58,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    frameworkErrors: answerFrameworkError,
   });
 
   registerErrorHandler(app);
+  registerInputGuard(app);
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -105,7 +108,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           requestId: request.id,
         }),
       });
-      await v1.register(projectRoutes(deps.projects, deps.now));
+      await v1.register(
+        projectRoutes(deps.projects, deps.now, { maxBytes: config.CSV_MAX_BYTES, maxRows: config.CSV_MAX_ROWS }),
+      );
       await v1.register(interventionRoutes(deps.interventions));
       await v1.register(agencyRoutes(deps.settings));
       await v1.register(keyRoutes(deps.keys));

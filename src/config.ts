@@ -71,6 +71,9 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(2 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+    // Site-list imports: a file larger than this is refused with 413, one with more lines with 400.
+    CSV_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
+    CSV_MAX_ROWS: int(1, 100_000).default(5000),
     BOOTSTRAP_ADMIN_KEY: z
       .string()
       .regex(/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/, 'expected a key of the form jln_XXXXXXXX_…')

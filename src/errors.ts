@@ -15,6 +15,8 @@ export class AppError extends Error {
   readonly retryable: boolean;
   readonly details: FieldIssue[] | Record<string, unknown> | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** How many problems there were when `details` holds only the first MAX_DETAILS. */
+  readonly detailsTotal: number | undefined;
 
   constructor(
     code: string,
@@ -25,6 +27,7 @@ export class AppError extends Error {
       details?: FieldIssue[] | Record<string, unknown>;
       headers?: Record<string, string>;
       cause?: unknown;
+      detailsTotal?: number;
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -34,17 +37,42 @@ export class AppError extends Error {
     this.retryable = options.retryable ?? statusCode >= 500;
     this.details = options.details;
     this.headers = options.headers;
+    this.detailsTotal = options.detailsTotal;
   }
 }
 
 export const notFound = (what: string) => new AppError('not_found', 404, `${what} not found`);
 
-/** A 400 for one or more named fields; the message repeats the first so a log line is enough. */
-export function invalid(issues: FieldIssue[], code = 'invalid_input'): AppError {
+/** Error bodies list at most this many problems (and how many there were): enough to fix a file. */
+export const MAX_DETAILS = 100;
+
+/**
+ * A 400 for one or more named fields; the message repeats the first so a log line is enough.
+ * `total` counts problems a caller stopped listing.
+ */
+export function invalid(issues: FieldIssue[], code = 'invalid_input', total = issues.length): AppError {
   const [first] = issues;
   const summary = first ? `${first.path || 'body'}: ${first.message}` : 'invalid input';
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-  return new AppError(code, 400, summary + more, { details: issues });
+  const more = total > 1 ? ` (and ${total - 1} more)` : '';
+  return new AppError(code, 400, summary + more, {
+    details: issues.slice(0, MAX_DETAILS),
+    ...(total > MAX_DETAILS ? { detailsTotal: total } : {}),
+  });
+}
+
+/** What a client is told of an error (the error handler adds the request id). */
+export function publicError(error: AppError): {
+  code: string;
+  message: string;
+  details?: AppError['details'];
+  detailsTotal?: number;
+} {
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+    ...(error.detailsTotal !== undefined ? { detailsTotal: error.detailsTotal } : {}),
+  };
 }
 
 /** Turns a zod issue path into the dotted form used in error details. */

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   date,
   index,
   integer,
@@ -34,6 +35,8 @@ export const apiKeys = pgTable(
     role: text('role', { enum: ['admin', 'integration', 'rac', 'manager'] }).notNull(),
     agency: text('agency').notNull(),
     racId: text('rac_id'),
+    // Whether the key may act on the queue dashboard (retry, clean, pause…) rather than only look.
+    queueWrite: boolean('queue_write').notNull().default(false),
     createdAt: timestamps.createdAt,
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
@@ -125,6 +128,9 @@ export const milestones = pgTable(
 /** RAC signature profiles, stored once per RAC and reused by every message they sign. */
 export const racProfiles = pgTable('rac_profiles', {
   id: text('id').primaryKey(),
+  // Who may read and change the profile; null only for a profile older than this column
+  // whose RAC had no order to take it from.
+  agency: text('agency'),
   displayName: text('display_name').notNull(),
   title: text('title'),
   phone: text('phone'),

@@ -1,9 +1,9 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type FieldIssue, invalid } from '../errors.js';
+import { AppError, type FieldIssue, invalid, publicError } from '../errors.js';
 
 interface ErrorBody {
-  error: { code: string; message: string; details?: unknown; requestId: string };
+  error: { code: string; message: string; details?: unknown; detailsTotal?: number; requestId: string };
 }
 
 // Fastify's own client errors, renamed into this API's vocabulary.
@@ -34,6 +34,26 @@ function validationDetails(error: FastifyError): FieldIssue[] {
   });
 }
 
+/**
+ * Errors the router raises before any route or error handler runs: a path that does not
+ * decode (percent-encoded bytes that are not UTF-8, which would be lone surrogates) or a
+ * parameter longer than the router takes. Answered in this API's vocabulary, without echoing
+ * the path.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than any identifier'
+      : 'not a valid URL (a percent-encoded sequence that is not UTF-8)';
+  const issue = { path: 'url', message };
+  void reply
+    .status(400)
+    .header('x-request-id', request.id)
+    .send({
+      error: { code: 'invalid_input', message: `url: ${message}`, details: [issue], requestId: String(request.id) },
+    });
+}
+
 /** The one place where errors become responses. 5xx never leak internals. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -50,14 +70,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
           : undefined;
     if (appError && appError.statusCode < 500) {
       if (appError.headers) void reply.headers(appError.headers);
-      return send(appError.statusCode, {
-        code: appError.code,
-        message: appError.message,
-        ...(appError.details ? { details: appError.details } : {}),
-      });
+      return send(appError.statusCode, publicError(appError));
     }
     const known = error.code ? FASTIFY_CODES[error.code] : undefined;
     const status = appError?.statusCode ?? error.statusCode ?? 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Say which limit: the site-list import has its own, larger than the JSON routes'.
+      const limit = request.routeOptions.bodyLimit;
+      return send(413, { code: 'body_too_large', message: `body: larger than the ${limit} bytes this route accepts` });
+    }
     if (!appError && status < 500) {
       return send(status, { code: known?.code ?? 'bad_request', message: known?.message ?? error.message });
     }

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { createKeys, keyInputSchema } from './service.js';
 
 const USAGE = `Usage:
-  npm run keys -- create --role admin|integration|rac|manager --agency CODE|* --name NAME [--rac RAC_ID] [--json]
+  npm run keys -- create --role admin|integration|rac|manager --agency CODE|* --name NAME [--rac RAC_ID] [--queue-write] [--json]
   npm run keys -- list [--json]
   npm run keys -- revoke ID_OR_PREFIX`;
 
@@ -16,6 +16,7 @@ const { positionals, values } = parseArgs({
     agency: { type: 'string' },
     name: { type: 'string' },
     rac: { type: 'string' },
+    'queue-write': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,10 +41,12 @@ try {
       agency: values.agency,
       name: values.name,
       racId: values.rac,
+      queueWrite: values['queue-write'],
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      fail(`--${issue?.path[0] === 'racId' ? 'rac' : String(issue?.path[0] ?? '')}: ${issue?.message}\n${USAGE}`);
+      const flag = { racId: 'rac', queueWrite: 'queue-write' }[String(issue?.path[0])] ?? String(issue?.path[0] ?? '');
+      fail(`--${flag}: ${issue?.message}\n${USAGE}`);
     }
     const { key, apiKey } = await keys.create(parsed.data);
     process.stdout.write(

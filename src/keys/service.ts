@@ -15,6 +15,8 @@ export interface Caller {
   role: Role;
   agency: string;
   racId: string | null;
+  /** May act on the queue dashboard, not only look at it (absent: may not). */
+  queueWrite?: boolean;
 }
 
 export const keyInputSchema = z
@@ -26,6 +28,7 @@ export const keyInputSchema = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a RAC id')
       .optional(),
+    queueWrite: z.boolean().optional(),
   })
   .superRefine((input, ctx) => {
     if (input.role === 'rac' && !input.racId) {
@@ -33,6 +36,13 @@ export const keyInputSchema = z
     }
     if (input.role !== 'rac' && input.racId) {
       ctx.addIssue({ code: 'custom', path: ['racId'], message: 'only a rac key is bound to a RAC' });
+    }
+    if (input.queueWrite && (input.role !== 'admin' || input.agency !== '*')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['queueWrite'],
+        message: 'only a national admin key (agency *) acts on the queues',
+      });
     }
   });
 export type KeyInput = z.output<typeof keyInputSchema>;
@@ -44,6 +54,7 @@ export interface KeyView {
   role: Role;
   agency: string;
   racId: string | null;
+  queueWrite: boolean;
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -73,6 +84,7 @@ function toView(row: typeof apiKeys.$inferSelect): KeyView {
     role: row.role,
     agency: row.agency,
     racId: row.racId,
+    queueWrite: row.queueWrite,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
@@ -100,6 +112,7 @@ export function createKeys({ db }: { db: Db }) {
         role: input.role,
         agency: input.agency,
         racId: input.racId ?? null,
+        queueWrite: input.queueWrite ?? false,
       })
       .returning();
     if (!row) throw new AppError('internal', 500, 'key not stored');
@@ -143,7 +156,14 @@ export function createKeys({ db }: { db: Db }) {
         .from(apiKeys)
         .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)));
       if (!row) return undefined;
-      const caller: Caller = { keyId: row.id, name: row.name, role: row.role, agency: row.agency, racId: row.racId };
+      const caller: Caller = {
+        keyId: row.id,
+        name: row.name,
+        role: row.role,
+        agency: row.agency,
+        racId: row.racId,
+        queueWrite: row.queueWrite,
+      };
       if (verified.size >= AUTH_CACHE_MAX) verified.clear();
       verified.set(hash, { caller, until: Date.now() + AUTH_CACHE_TTL_MS });
       return caller;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, publicError } from '../errors.js';
+import { stableJson } from '../lib/stable-json.js';
 
 export interface StoredResponse {
   statusCode: number;
@@ -30,9 +31,8 @@ export function createIdempotency({ db }: { db: Db }) {
           details: [{ path: 'headers.idempotency-key', message: 'at most 200 characters' }],
         });
       }
-      const requestHash = createHash('sha256')
-        .update(JSON.stringify(body ?? null))
-        .digest('hex');
+      // Canonical JSON: a retry that writes its fields in another order is the same request.
+      const requestHash = createHash('sha256').update(stableJson(body)).digest('hex');
       const where = and(eq(idempotencyKeys.keyId, scope.keyId), eq(idempotencyKeys.key, scope.key));
       const claimed = await db
         .insert(idempotencyKeys)
@@ -78,9 +78,7 @@ export function createIdempotency({ db }: { db: Db }) {
         response = await work();
       } catch (error) {
         if (error instanceof AppError && error.statusCode < 500) {
-          const body = {
-            error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
-          };
+          const body = { error: publicError(error) };
           await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
         } else {
           await db.delete(idempotencyKeys).where(where);

@@ -1,4 +1,7 @@
-import { parse } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { formatPath } from '../errors.js';
 import { postalCode, ref, text } from './fields.js';
@@ -75,6 +78,28 @@ export interface CsvIssue {
 
 export type CsvResult = { ok: true; sites: Site[]; ignoredColumns: string[] } | { ok: false; issues: CsvIssue[] };
 
+export interface CsvLimits {
+  /** Site lines after the header; more is refused before the rest is read. */
+  maxRows: number;
+}
+
+// A file is parsed a slice at a time, and its lines checked a batch at a time, with a turn of
+// the event loop in between: an import of thousands of lines never holds other requests.
+const SLICE_BYTES = 64 * 1024;
+const LINES_PER_TURN = 250;
+
+interface ParsedRecord {
+  record: string[];
+  info: { bytes: number };
+}
+
+async function* slices(buffer: Buffer): AsyncGenerator<Buffer> {
+  for (let start = 0; start < buffer.length; start += SLICE_BYTES) {
+    await nextTurn();
+    yield buffer.subarray(start, start + SLICE_BYTES);
+  }
+}
+
 function detectDelimiter(content: string): ';' | ',' {
   const firstLine = content.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
   return (firstLine.match(/;/g)?.length ?? 0) >= (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
@@ -84,8 +109,7 @@ function detectDelimiter(content: string): ';' | ',' {
  * The line on which each record starts, from the byte offsets csv-parse reports at the end of
  * each record: blank lines are skipped and quoted line breaks counted, whatever the line ends.
  */
-function lineCounter(content: string, headerEnd: number): (recordEnd: number) => number {
-  const buffer = Buffer.from(content, 'utf8');
+function lineCounter(buffer: Buffer, headerEnd: number): (recordEnd: number) => number {
   let start = headerEnd;
   let line = 1 + countNewlines(buffer, 0, headerEnd);
   return (recordEnd) => {
@@ -105,22 +129,49 @@ function countNewlines(buffer: Buffer, from: number, to: number): number {
   return count;
 }
 
-export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>): CsvResult {
-  let records: { record: string[]; info: { bytes: number } }[];
+/** The records of a file, read a slice at a time; a syntax error rejects with csv-parse's error. */
+async function* recordsOf(buffer: Buffer, delimiter: string): AsyncGenerator<ParsedRecord> {
+  const parser = parse({
+    bom: true,
+    delimiter,
+    info: true,
+    record_delimiter: ['\r\n', '\n'],
+    skip_empty_lines: true,
+    relax_column_count: true,
+  });
+  const feeding = pipeline(Readable.from(slices(buffer)), parser);
+  // Reading stops early on too many lines: the feeding then ends with a premature close.
+  feeding.catch(() => {});
+  for await (const record of parser) yield record as ParsedRecord;
+  await feeding;
+}
+
+export async function parseSitesCsv(
+  content: string,
+  contactIds: ReadonlySet<string>,
+  limits: CsvLimits = { maxRows: 5000 },
+): Promise<CsvResult> {
+  const buffer = Buffer.from(content, 'utf8');
+  const records = recordsOf(buffer, detectDelimiter(content));
   try {
-    records = parse(content, {
-      bom: true,
-      delimiter: detectDelimiter(content),
-      info: true,
-      record_delimiter: ['\r\n', '\n'],
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
+    return await readRecords(records, buffer, contactIds, limits);
   } catch (error) {
-    const e = error as { lines?: number; message: string };
+    const e = error as { lines?: number; message: string; code?: string };
+    if (!e.code?.startsWith('CSV_')) throw error;
     return { ok: false, issues: [{ line: e.lines ?? 1, path: 'csv', message: e.message }] };
+  } finally {
+    await records.return(undefined);
   }
-  const [header, ...rows] = records;
+}
+
+async function readRecords(
+  records: AsyncGenerator<ParsedRecord>,
+  buffer: Buffer,
+  contactIds: ReadonlySet<string>,
+  limits: CsvLimits,
+): Promise<CsvResult> {
+  const first = await records.next();
+  const header = first.done ? undefined : first.value;
   if (!header)
     return { ok: false, issues: [{ line: 1, path: 'csv', message: 'the file is empty: expected a header line' }] };
 
@@ -152,9 +203,23 @@ export function parseSitesCsv(content: string, contactIds: ReadonlySet<string>):
   const issues: CsvIssue[] = [];
   const sites: Site[] = [];
   const lines: number[] = [];
-  const lineOf = lineCounter(content, header.info.bytes);
-  for (const { record, info } of rows) {
+  const lineOf = lineCounter(buffer, header.info.bytes);
+  let count = 0;
+  for await (const { record, info } of records) {
     const line = lineOf(info.bytes);
+    if (++count > limits.maxRows) {
+      return {
+        ok: false,
+        issues: [
+          {
+            line,
+            path: 'csv',
+            message: `at most ${limits.maxRows} site lines per import, and this file has more: split it`,
+          },
+        ],
+      };
+    }
+    if (count % LINES_PER_TURN === 0) await nextTurn();
     // Spreadsheets export empty rows as ";;;;": they carry nothing.
     if (record.every((cell) => cell.trim() === '')) continue;
     if (record.length !== header.record.length) {

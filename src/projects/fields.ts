@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { parsePhoneNumberFromString as parseByPlan } from 'libphonenumber-js';
+import { type CountryCode, type NumberType, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
 /**
@@ -10,15 +11,30 @@ import { z } from 'zod';
 
 const ZERO_IN_PARENS = /\(\s*0\s*\)/g;
 
+// The overseas departments share France's ten-digit plan (0692…, 0690…) under their own
+// country codes: a national number is read as the first of these whose ranges hold it.
+const FRENCH_PLAN: CountryCode[] = ['FR', 'RE', 'YT', 'GP', 'MQ', 'GF', 'BL', 'MF'];
+// Some plans (North America) do not tell mobiles from landlines: the benefit of the doubt.
+const MOBILE_TYPES = new Set<NumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+
 /** Parses a French-style or international phone number to E.164, or returns undefined. */
 export function toE164(raw: string): { e164: string; mobile: boolean } | undefined {
   const cleaned = raw.replace(ZERO_IN_PARENS, '').trim();
   if (!/^[+\d][\d\s.\-/()]*$/.test(cleaned)) return undefined;
-  const parsed = parsePhoneNumberFromString(cleaned, 'FR');
+  const international = /^(\+|00)/.test(cleaned);
+  // Full metadata knows each allocated range and what it is for (mobile, landline, VoIP…).
+  for (const country of international ? FRENCH_PLAN.slice(0, 1) : FRENCH_PLAN) {
+    const precise = parsePhoneNumberFromString(cleaned, country);
+    if (precise?.isValid()) {
+      const type = precise.getType();
+      return { e164: precise.number, mobile: type !== undefined && MOBILE_TYPES.has(type) };
+    }
+  }
+  // Ranges it does not list as allocated (those set aside for examples and fiction, such as
+  // 06 39 98…, or newly opened ones) still follow the plan: in France, 06 and 07 are mobiles.
+  const parsed = parseByPlan(cleaned, 'FR');
   if (!parsed?.isValid()) return undefined;
-  // French mobiles are the 06 and 07 ranges; abroad, any valid number is given the benefit of the doubt.
-  const mobile = parsed.country === 'FR' ? /^[67]/.test(parsed.nationalNumber) : true;
-  return { e164: parsed.number, mobile };
+  return { e164: parsed.number, mobile: parsed.country === 'FR' && /^[67]/.test(parsed.nationalNumber) };
 }
 
 export const phone = z
@@ -45,7 +61,7 @@ export const mobile = z
     if (!result.mobile) {
       ctx.addIssue({
         code: 'custom',
-        message: 'not a mobile number: SMS reminders need a mobile (06, 07 or foreign mobile)',
+        message: 'not a mobile number: SMS reminders need a mobile (06, 07 or a mobile abroad)',
       });
       return z.NEVER;
     }

@@ -6,20 +6,9 @@ import { notFound } from '../errors.js';
 import { type Actor, recordEvent } from '../history/record.js';
 import type { Caller } from '../keys/service.js';
 import { assertProjectScope } from '../keys/scope.js';
+import { stableJson } from '../lib/stable-json.js';
 import { loadProject, projectColumns, replaceContacts, replaceMilestones, replaceSites } from './repository.js';
 import type { MilestoneCode, Milestones, MilestonesPatch, Project, ProjectInput, Site } from './schema.js';
-
-/** JSON with sorted keys, so that the same order always hashes the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 const hashOf = (value: unknown) => createHash('sha256').update(stableJson(value)).digest('hex');
 

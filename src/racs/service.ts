@@ -1,20 +1,31 @@
 import { eq } from 'drizzle-orm';
-import type { z } from 'zod';
-import type { Db } from '../db/client.js';
+import { z } from 'zod';
+import type { Db, DbOrTx } from '../db/client.js';
 import { racProfiles } from '../db/schema.js';
-import { notFound } from '../errors.js';
+import { AppError, invalid, notFound } from '../errors.js';
+import { inAgency } from '../keys/scope.js';
+import type { Caller } from '../keys/service.js';
 import { racProfileSchema } from '../render/index.js';
 
 /**
  * How a RAC signs: stored once, used by every message of their orders. The renderer's own
- * schema, so that a stored profile can always be rendered.
+ * schema, so that a stored profile can always be rendered, plus the agency the RAC works for,
+ * which decides who may read and change the profile.
  */
-export const racProfileInputSchema = racProfileSchema;
+export const racProfileInputSchema = racProfileSchema.extend({
+  agency: z
+    .string()
+    .regex(/^[A-Z0-9]{2,10}$/, 'an agency code in capitals, 2 to 10 letters or digits')
+    .optional(),
+});
 export type RacProfileInput = z.output<typeof racProfileInputSchema>;
 
-function view(row: typeof racProfiles.$inferSelect) {
+type Row = typeof racProfiles.$inferSelect;
+
+function view(row: Row) {
   return {
     id: row.id,
+    agency: row.agency,
     displayName: row.displayName,
     ...(row.title ? { title: row.title } : {}),
     ...(row.phone ? { phone: row.phone } : {}),
@@ -24,10 +35,58 @@ function view(row: typeof racProfiles.$inferSelect) {
   };
 }
 
+/** A RAC key stands for one RAC, whatever the profile's agency. */
+function assertSameRac(caller: Caller, id: string): void {
+  if (caller.role === 'rac' && caller.racId !== id) {
+    throw new AppError('forbidden', 403, `This key acts for RAC ${caller.racId ?? '?'} only`);
+  }
+}
+
+/**
+ * A profile of an agency is for keys of that agency (or national ones). A profile stored
+ * before profiles had an agency, and whose RAC has no order to take it from, is for national
+ * keys until one of them gives it an agency.
+ */
+function assertAgencyOf(caller: Caller, agency: string | null): void {
+  const reached = agency === null ? caller.agency === '*' : inAgency(caller, agency);
+  if (!reached) {
+    throw new AppError(
+      'forbidden',
+      403,
+      `RAC profile of ${agency === null ? 'no agency' : `agency ${agency}`} is outside this key's scope (agency ${caller.agency})`,
+    );
+  }
+}
+
+const find = async (db: DbOrTx, id: string, lock = false) => {
+  const query = db.select().from(racProfiles).where(eq(racProfiles.id, id));
+  const [row] = lock ? await query.for('update') : await query;
+  return row;
+};
+
 export function createRacs({ db }: { db: Db }) {
-  return {
-    async put(id: string, input: RacProfileInput) {
+  async function put(
+    id: string,
+    input: RacProfileInput,
+    caller: Caller,
+    attempt = 1,
+  ): Promise<ReturnType<typeof view>> {
+    assertSameRac(caller, id);
+    const outcome = await db.transaction(async (tx) => {
+      const existing = await find(tx, id, true);
+      if (existing) assertAgencyOf(caller, existing.agency);
+      const agency = input.agency ?? existing?.agency ?? (caller.agency === '*' ? null : caller.agency);
+      if (agency === null) {
+        throw invalid([
+          {
+            path: 'body.agency',
+            message: 'required: the agency this RAC works for (a national key has none of its own)',
+          },
+        ]);
+      }
+      assertAgencyOf(caller, agency);
       const values = {
+        agency,
         displayName: input.displayName,
         title: input.title ?? null,
         phone: input.phone ?? null,
@@ -35,19 +94,31 @@ export function createRacs({ db }: { db: Db }) {
         photoUrl: input.photoUrl ?? null,
         updatedAt: new Date(),
       };
-      const [row] = await db
+      if (existing) {
+        const [row] = await tx.update(racProfiles).set(values).where(eq(racProfiles.id, id)).returning();
+        return row;
+      }
+      // Created by a concurrent request since the read: checked again against that one.
+      const [row] = await tx
         .insert(racProfiles)
         .values({ id, ...values })
-        .onConflictDoUpdate({ target: racProfiles.id, set: values })
+        .onConflictDoNothing()
         .returning();
-      if (!row) throw notFound(`RAC ${id}`);
-      return view(row);
-    },
-    async get(id: string) {
-      const [row] = await db.select().from(racProfiles).where(eq(racProfiles.id, id));
-      if (!row) throw notFound(`RAC profile ${id}`);
-      return view(row);
-    },
-  };
+      return row;
+    });
+    if (outcome) return view(outcome);
+    if (attempt > 1) throw new AppError('conflict', 409, `RAC profile ${id} is being changed by another request`);
+    return put(id, input, caller, attempt + 1);
+  }
+
+  async function get(id: string, caller: Caller) {
+    assertSameRac(caller, id);
+    const row = await find(db, id);
+    if (!row) throw notFound(`RAC profile ${id}`);
+    assertAgencyOf(caller, row.agency);
+    return view(row);
+  }
+
+  return { put, get };
 }
 export type Racs = ReturnType<typeof createRacs>;

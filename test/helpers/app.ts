@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -26,6 +26,8 @@ export interface TestApp {
   ): Promise<LightMyRequestResponse>;
   /** Runs the follow-ups of every committed event (what the workers' dispatcher does) until none is left. */
   settle(): Promise<void>;
+  /** Everything logged so far (after the writes in flight have reached the file). */
+  logs(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,10 @@ export async function createTestApp(backend: Backend, env: Record<string, string
       while ((await dispatcher.drain()) > 0) {
         // until the outbox is empty
       }
+    },
+    logs: async () => {
+      await new Promise((resolve) => stream.write('', resolve));
+      return readFileSync(logFile, 'utf8');
     },
     close: async () => {
       await app.close();

@@ -1,11 +1,23 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, sql } from 'drizzle-orm';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { asc, type SQL, sql } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
 import { DateTime } from 'luxon';
 import { agencySettings, interventions, messages, racProfiles } from '../../src/db/schema.js';
 import type { Caller, KeyInput } from '../../src/keys/service.js';
 import { loadProject } from '../../src/projects/repository.js';
-import { BACKENDS } from '../helpers/db.js';
+import { openDatabase } from '../../src/db/client.js';
+import { type Backend, BACKENDS, createTestDatabase } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { loadFixture } from '../helpers/fixtures.js';
 
@@ -230,8 +242,8 @@ const ROUTES: Route[] = [
       }),
     allowed: EVERY_KEY,
   },
-  // RAC profiles (routes/racs.ts): a RAC key sets its own only. Profiles carry no agency, so
-  // admin and integration keys of any agency may set any RAC's profile (see the report on scope).
+  // RAC profiles (routes/racs.ts): a profile belongs to an agency. A RAC key reads and sets its
+  // own only; other keys those of their agency, a national key any.
   {
     name: 'PUT /v1/racs/{id} (RAC of the order)',
     send: (t, key) =>
@@ -240,25 +252,54 @@ const ROUTES: Route[] = [
         url: `/v1/racs/${PROJECT.rac.id}`,
         payload: { displayName: 'Baptiste Roux', title: 'Chef de projet Entreprises', phone: '06 39 98 01 04' },
       }),
-    allowed: {
-      adminAll: 200,
-      adminAERM: 200,
-      integrationAERM: 200,
-      integrationIDF: 200,
-      racOwn: 200,
-      racOwnIdOtherAgency: 200,
-    },
+    allowed: { adminAll: 200, adminAERM: 200, integrationAERM: 200, racOwn: 200 },
   },
   {
-    name: 'PUT /v1/racs/{id} (another RAC)',
+    name: 'PUT /v1/racs/{id} (another RAC of the agency)',
     send: (t, key) =>
       t.request(key, { method: 'PUT', url: '/v1/racs/rac-laurent', payload: { displayName: 'Lucie Laurent' } }),
-    allowed: { adminAll: 200, adminAERM: 200, integrationAERM: 200, integrationIDF: 200, racOther: 200 },
+    allowed: { adminAll: 200, adminAERM: 200, integrationAERM: 200, racOther: 200 },
+  },
+  {
+    name: 'PUT /v1/racs/{id} (moved to another agency)',
+    prepare: async ({ t, admin }) =>
+      (await t.deps.racs.put(freshId('rac'), { displayName: 'Nouveau', agency: 'AERM' }, admin)).id,
+    send: (t, key, id) =>
+      t.request(key, { method: 'PUT', url: `/v1/racs/${id}`, payload: { displayName: 'Nouveau', agency: 'IDF' } }),
+    // Moving a profile needs a key that covers both agencies.
+    allowed: { adminAll: 200 },
+  },
+  {
+    name: 'PUT /v1/racs/{id} (new RAC, agency not given)',
+    prepare: async () => freshId('rac'),
+    send: (t, key, id) => t.request(key, { method: 'PUT', url: `/v1/racs/${id}`, payload: { displayName: 'Nouveau' } }),
+    // A scoped key creates it in its own agency; a national key has none to give.
+    allowed: { adminAll: 400, adminAERM: 200, integrationAERM: 200, integrationIDF: 200 },
+  },
+  {
+    name: 'PUT /v1/racs/{id} (new RAC of IDF)',
+    prepare: async () => freshId('rac'),
+    send: (t, key, id) =>
+      t.request(key, { method: 'PUT', url: `/v1/racs/${id}`, payload: { displayName: 'Nouveau', agency: 'IDF' } }),
+    allowed: { adminAll: 200, integrationIDF: 200 },
   },
   {
     name: 'GET /v1/racs/{id}',
     send: (t, key) => t.request(key, { method: 'GET', url: `/v1/racs/${PROJECT.rac.id}` }),
-    allowed: EVERY_KEY,
+    allowed: READERS,
+  },
+  // The queue dashboard (routes/dashboard.ts, bull-board): the queues carry every agency's
+  // messages, so national admin keys only; and none of these keys may act on them.
+  {
+    name: 'GET /admin/queues/api/queues',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/admin/queues/api/queues' }),
+    allowed: { adminAll: 200 },
+  },
+  {
+    name: 'PUT /admin/queues/api/queues/{queue}/pause',
+    send: (t, key) =>
+      t.request(key, { method: 'PUT', url: `/admin/queues/api/queues/${t.deps.producer.queue('email').name}/pause` }),
+    allowed: {},
   },
   // Interventions (routes/interventions.ts): planners within the order's scope; a fresh visit per cell.
   {
@@ -346,6 +387,7 @@ describe('role × agency matrix on postgres', () => {
       interventions: await db.select().from(interventions).orderBy(asc(interventions.id)),
       settings: await db.select().from(agencySettings).orderBy(asc(agencySettings.agency)),
       racProfiles: await db.select().from(racProfiles).orderBy(asc(racProfiles.id)),
+      queuePaused: await t.deps.producer.queue('email').isPaused(),
     };
   };
 
@@ -357,13 +399,21 @@ describe('role × agency matrix on postgres', () => {
     const admin = await t.deps.keys.authenticate(t.adminKey);
     if (!admin) throw new Error('the test admin key does not authenticate');
     setup = { t, admin };
-    // GET /v1/racs/{id} reads a profile that exists.
-    await t.deps.racs.put(PROJECT.rac.id, { displayName: 'Baptiste Roux' });
+    // Two profiles of agency AERM: the order's RAC and another RAC of the agency.
+    for (const [id, displayName] of [
+      [PROJECT.rac.id, 'Baptiste Roux'],
+      ['rac-laurent', 'Lucie Laurent'],
+    ] as const) {
+      await t.deps.racs.put(id, { displayName, agency: 'AERM' }, admin);
+    }
   });
   afterAll(async () => t?.close());
 
   it('covers every /v1 route of the OpenAPI document with every kind of key', async () => {
-    const routes = new Set(ROUTES.map((r) => r.name.replace(/ \(.*\)$/, '')));
+    // The dashboard's routes are bull-board's own, outside the OpenAPI document.
+    const routes = new Set(
+      ROUTES.map((r) => r.name.replace(/ \(.*\)$/, '')).filter((name) => !name.includes(' /admin/queues/')),
+    );
     // The OpenAPI document lists what the application really serves.
     const docs = await t.app.inject({ method: 'GET', url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
@@ -396,6 +446,58 @@ describe('role × agency matrix on postgres', () => {
       // agency settings or RAC profiles.
       expect(await state()).toEqual(before);
     }
+  });
+
+  it('a national key creating a RAC profile must name its agency: 400 naming body.agency, nothing stored', async () => {
+    const before = await state();
+    const response = await t.request(secrets.adminAll, {
+      method: 'PUT',
+      url: '/v1/racs/rac-nouveau',
+      payload: { displayName: 'Nouveau' },
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    const { error } = response.json() as { error: { message: string; details: { path: string }[] } };
+    expect(error.details.map((d) => d.path)).toEqual(['body.agency']);
+    expect(error.message).toMatch(/^body\.agency: required/);
+    expect(await state()).toEqual(before);
+    const created = await t.request(secrets.adminAll, {
+      method: 'PUT',
+      url: '/v1/racs/rac-nouveau',
+      payload: { displayName: 'Nouveau', agency: 'AERM' },
+    });
+    expect(created.statusCode, created.body).toBe(200);
+    expect(created.json()).toMatchObject({ id: 'rac-nouveau', agency: 'AERM', displayName: 'Nouveau' });
+    // Changing it later keeps its agency without repeating it.
+    const renamed = await t.request(secrets.integrationAERM, {
+      method: 'PUT',
+      url: '/v1/racs/rac-nouveau',
+      payload: { displayName: 'Nouveau Nom' },
+    });
+    expect(renamed.json()).toMatchObject({ agency: 'AERM', displayName: 'Nouveau Nom' });
+  });
+
+  it('a profile without an agency is for national keys only, until one gives it an agency', async () => {
+    await t.deps.db.insert(racProfiles).values({ id: 'rac-ancien', displayName: 'Ancien' });
+    for (const key of [secrets.adminAERM, secrets.integrationAERM, secrets.managerAERM]) {
+      expect((await t.request(key, { method: 'GET', url: '/v1/racs/rac-ancien' })).statusCode).toBe(403);
+    }
+    const write = await t.request(secrets.adminAERM, {
+      method: 'PUT',
+      url: '/v1/racs/rac-ancien',
+      payload: { displayName: 'Pris', agency: 'AERM' },
+    });
+    expect(write.statusCode).toBe(403);
+    expect((await t.request(secrets.adminAll, { method: 'GET', url: '/v1/racs/rac-ancien' })).json()).toMatchObject({
+      agency: null,
+      displayName: 'Ancien',
+    });
+    const given = await t.request(secrets.adminAll, {
+      method: 'PUT',
+      url: '/v1/racs/rac-ancien',
+      payload: { displayName: 'Ancien', agency: 'AERM' },
+    });
+    expect(given.statusCode, given.body).toBe(200);
+    expect((await t.request(secrets.adminAERM, { method: 'GET', url: '/v1/racs/rac-ancien' })).statusCode).toBe(200);
   });
 
   it('a scoped admin lists only the keys of its agency', async () => {
@@ -567,7 +669,18 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
       expect(listed.body).not.toContain(key.slice(13));
       for (const view of (listed.json() as { keys: Record<string, unknown>[] }).keys) {
         expect(Object.keys(view).sort()).toEqual(
-          ['agency', 'createdAt', 'id', 'lastUsedAt', 'name', 'prefix', 'racId', 'revokedAt', 'role'].sort(),
+          [
+            'agency',
+            'createdAt',
+            'id',
+            'lastUsedAt',
+            'name',
+            'prefix',
+            'queueWrite',
+            'racId',
+            'revokedAt',
+            'role',
+          ].sort(),
         );
       }
 
@@ -610,6 +723,212 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
       });
       expect(rac.statusCode, rac.body).toBe(201);
       expect((rac.json() as { apiKey: { racId: string } }).apiKey.racId).toBe(PROJECT.rac.id);
+    });
+  });
+});
+
+describe.each(BACKENDS)('RAC profiles of a database from before profiles had an agency, on %s', (backend) => {
+  it("take the agency of their RAC's orders (most orders first), or none when the RAC has no order", async () => {
+    const database = await createTestDatabase(backend);
+    // The migrations up to the one that adds the column, as an older release had them.
+    const folder = mkdtempSync(join(tmpdir(), 'jalon-migrations-'));
+    const source = join(fileURLToPath(import.meta.url), '../../../src/db/migrations');
+    const journal = JSON.parse(readFileSync(join(source, 'meta/_journal.json'), 'utf8')) as {
+      entries: { tag: string }[];
+    };
+    const before = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag === '0006_access_scope'),
+    );
+    expect(before.length).toBeGreaterThan(0);
+    mkdirSync(join(folder, 'meta'));
+    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: before }));
+    for (const { tag } of before) copyFileSync(join(source, `${tag}.sql`), join(folder, `${tag}.sql`));
+
+    const old = await openOldDatabase(backend, database.env, folder);
+    const order = (ref: string, agency: string, racId: string, updated: string) =>
+      sql`insert into projects (ref, order_number, tracking_number, label, agency, received_at, rac_id, rac_first_name,
+            rac_last_name, rac_email, client_company, offers, content_hash, updated_at)
+          values (${ref}, ${ref}, 'T', 'L', ${agency}, '2026-01-05', ${racId}, 'A', 'B', 'rac@example.invalid', 'C',
+            '[]'::jsonb, 'h', ${updated}::timestamptz)`;
+    for (const statement of [
+      order('O1', 'AERM', 'rac-a', '2026-01-01'),
+      order('O2', 'AERM', 'rac-a', '2026-01-02'),
+      order('O3', 'IDF', 'rac-a', '2026-03-01'),
+      order('O4', 'IDF', 'rac-b', '2026-01-01'),
+      order('O5', 'AERM', 'rac-b', '2026-02-01'),
+      sql`insert into rac_profiles (id, display_name) values ('rac-a', 'A'), ('rac-b', 'B'), ('rac-c', 'C')`,
+    ])
+      await old.execute(statement);
+    await old.close();
+
+    const current = await openDatabase({
+      databaseUrl: database.env.DATABASE_URL,
+      dataDir: database.env.DATA_DIR ?? '',
+    });
+    try {
+      await current.migrate();
+      const rows = await current.db
+        .select({ id: racProfiles.id, agency: racProfiles.agency })
+        .from(racProfiles)
+        .orderBy(asc(racProfiles.id));
+      expect(rows).toEqual([
+        { id: 'rac-a', agency: 'AERM' }, // two orders in AERM, one (later) in IDF
+        { id: 'rac-b', agency: 'AERM' }, // one each: the latest order wins
+        { id: 'rac-c', agency: null }, // no order: left to a national key
+      ]);
+    } finally {
+      await current.close();
+      await database.drop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A database migrated with the given folder only, as an older release left it. */
+async function openOldDatabase(backend: Backend, env: Record<string, string>, folder: string) {
+  if (backend === 'pglite') {
+    const client = await PGlite.create(join(env.DATA_DIR ?? '', 'pg'));
+    const db = drizzlePglite(client);
+    await migratePglite(db, { migrationsFolder: folder });
+    return { execute: (query: SQL) => db.execute(query), close: () => client.close() };
+  }
+  const pool = new pg.Pool({ connectionString: env.DATABASE_URL });
+  const db = drizzlePg(pool);
+  await migratePg(db, { migrationsFolder: folder });
+  return { execute: (query: SQL) => db.execute(query), close: () => pool.end() };
+}
+
+describe('queue dashboard on postgres', () => {
+  let t: TestApp;
+  const keys = {} as Record<'reader' | 'writer' | 'adminAERM' | 'integrationAll', string>;
+  beforeAll(async () => {
+    t = await createTestApp('postgres');
+    keys.reader = await t.key({ name: 'national admin', role: 'admin', agency: '*' });
+    keys.writer = await t.key({ name: 'queue operator', role: 'admin', agency: '*', queueWrite: true });
+    keys.adminAERM = await t.key({ name: 'admin AERM', role: 'admin', agency: 'AERM' });
+    keys.integrationAll = await t.key({ name: 'integration national', role: 'integration', agency: '*' });
+  });
+  afterAll(async () => t?.close());
+
+  const dashboard = (key: string, method: string, url: string, payload?: unknown) =>
+    t.app.inject({
+      method: method as 'GET',
+      url: `/admin/queues${url}`,
+      headers: { authorization: `Bearer ${key}` },
+      ...(payload === undefined ? {} : { payload: payload as string }),
+    });
+  /** What a write could change: whether each queue is paused, and its jobs by state. */
+  const queues = async () =>
+    Promise.all(
+      (['email', 'sms'] as const).map(async (channel) => {
+        const queue = t.deps.producer.queue(channel);
+        return { paused: await queue.isPaused(), counts: await queue.getJobCounts() };
+      }),
+    );
+  const emailQueue = () => t.deps.producer.queue('email').name;
+
+  it('is for national admin keys: a scoped admin or a national integration key gets 403', async () => {
+    for (const url of ['', '/api/queues', `/api/queues/${emailQueue()}/metrics`]) {
+      expect((await dashboard(keys.reader, 'GET', url)).statusCode, url).toBe(200);
+      for (const key of [keys.adminAERM, keys.integrationAll]) {
+        const refused = await dashboard(key, 'GET', url);
+        expect(refused.statusCode, url).toBe(403);
+        expect((refused.json() as { error: { code: string } }).error.code).toBe('forbidden');
+      }
+    }
+  });
+
+  it('is read-only for a key without queue writes: every action answers 403 and changes nothing', async () => {
+    // A job to act on, failed so that retry and clean have something to do.
+    const queue = t.deps.producer.queue('email');
+    const job = await queue.add(
+      'send',
+      { messageId: 'dashboard-probe' },
+      { jobId: 'dashboard-probe', delay: 3_600_000 },
+    );
+    const name = emailQueue();
+    const WRITES: [string, string, unknown?][] = [
+      ['PUT', '/api/queues/pause'],
+      ['PUT', '/api/queues/resume'],
+      ['PUT', `/api/queues/${name}/pause`],
+      ['PUT', `/api/queues/${name}/concurrency`, { concurrency: 1 }],
+      ['PUT', `/api/queues/${name}/rate-limit`, { max: 1, duration: 1000 }],
+      ['POST', `/api/queues/${name}/add`, { name: 'send', data: { messageId: 'injected' } }],
+      ['PUT', `/api/queues/${name}/retry/failed`],
+      ['PUT', `/api/queues/${name}/promote`],
+      ['PUT', `/api/queues/${name}/clean/delayed`],
+      ['PUT', `/api/queues/${name}/empty`],
+      ['PUT', `/api/queues/${name}/obliterate`],
+      ['PUT', `/api/queues/${name}/${job.id}/promote`],
+      ['PUT', `/api/queues/${name}/${job.id}/clean`],
+      ['PATCH', `/api/queues/${name}/${job.id}/update-data`, { data: { messageId: 'other' } }],
+      ['PATCH', `/api/queues/${name}/${job.id}/delay`, { delay: 0 }],
+      ['PATCH', `/api/queues/${name}/${job.id}/priority`, { priority: 1 }],
+    ];
+    const before = await queues();
+    for (const [method, url, payload] of WRITES) {
+      for (const key of [keys.reader, keys.adminAERM, keys.integrationAll]) {
+        const response = await dashboard(key, method, url, payload);
+        expect(response.statusCode, `${method} ${url}`).toBe(403);
+        expect((response.json() as { error: { code: string } }).error.code).toBe('forbidden');
+      }
+    }
+    expect(await queues()).toEqual(before);
+    expect((await queue.getJob('dashboard-probe'))?.data).toEqual({ messageId: 'dashboard-probe' });
+    // The reader still sees the job.
+    const seen = await dashboard(keys.reader, 'GET', `/api/queues/${name}/${job.id}`);
+    expect(seen.statusCode, seen.body).toBe(200);
+    await job.remove();
+  });
+
+  it('lets a key with queue writes act: pause and resume', async () => {
+    const queue = t.deps.producer.queue('email');
+    const paused = await dashboard(keys.writer, 'PUT', `/api/queues/${emailQueue()}/pause`);
+    expect(paused.statusCode, paused.body).toBe(200);
+    expect(await queue.isPaused()).toBe(true);
+    const resumed = await dashboard(keys.writer, 'PUT', `/api/queues/${emailQueue()}/resume`);
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect(await queue.isPaused()).toBe(false);
+  });
+
+  it('queue writes are given when a national admin key is created, and to nothing else', async () => {
+    const create = (payload: Record<string, unknown>) =>
+      t.request(t.adminKey, { method: 'POST', url: '/v1/keys', payload: { name: 'ops', ...payload } });
+    const given = await create({ role: 'admin', agency: '*', queueWrite: true });
+    expect(given.statusCode, given.body).toBe(201);
+    expect((given.json() as { apiKey: { queueWrite: boolean } }).apiKey.queueWrite).toBe(true);
+    const plain = await create({ role: 'admin', agency: '*' });
+    expect((plain.json() as { apiKey: { queueWrite: boolean } }).apiKey.queueWrite).toBe(false);
+    for (const payload of [
+      { role: 'admin', agency: 'AERM', queueWrite: true },
+      { role: 'integration', agency: '*', queueWrite: true },
+      { role: 'admin', agency: '*', queueWrite: 'yes' },
+    ]) {
+      const refused = await create(payload);
+      expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+      expect((refused.json() as { error: { details: { path: string }[] } }).error.details.map((d) => d.path)).toEqual([
+        'body.queueWrite',
+      ]);
+    }
+  });
+
+  it('npm run keys -- create --queue-write makes such a key', () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      DATABASE_URL: t.deps.config.DATABASE_URL ?? '',
+    };
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/keys/cli.ts', 'create', ...args], { env, encoding: 'utf8' });
+    const made = cli('--role', 'admin', '--agency', '*', '--name', 'queue operator', '--queue-write', '--json');
+    expect(made.status, made.stderr).toBe(0);
+    const { id } = JSON.parse(made.stdout) as { id: string };
+    return t.deps.keys.list().then((list) => {
+      expect(list.find((k) => k.id === id)?.queueWrite).toBe(true);
+      const refused = cli('--role', 'manager', '--agency', 'AERM', '--name', 'x', '--queue-write');
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/--queue-write: /);
     });
   });
 });

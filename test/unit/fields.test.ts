@@ -21,8 +21,21 @@ describe('toE164', () => {
     ['+32 470 12 34 56', '+32470123456', true],
     ['0032 470 12 34 56', '+32470123456', true],
     ['+49 1512 3456789', '+4915123456789', true],
-    // Abroad, any valid number is assumed able to take SMS.
-    ['+44 20 7946 0958', '+442079460958', true],
+    // Full metadata: abroad, a number's type is known from its range.
+    ['+44 20 7946 0958', '+442079460958', false],
+    ['+32 2 555 12 12', '+3225551212', false],
+    ['+49 30 12345678', '+493012345678', false],
+    // Some plans do not tell mobiles from landlines: given the benefit of the doubt.
+    ['+1 415 555 2671', '+14155552671', true],
+    // Overseas departments, by their country code or as dialled within France.
+    ['+262 692 12 34 56', '+262692123456', true],
+    ['0692 12 34 56', '+262692123456', true],
+    ['+590 690 12 34 56', '+590690123456', true],
+    ['0690 12 34 56', '+590690123456', true],
+    ['+596 696 12 34 56', '+596696123456', true],
+    ['0694 12 34 56', '+594694123456', true],
+    ['0262 12 34 56', '+262262123456', false],
+    ['+687 75 12 34', '+687751234', true],
   ])('%s → %s (mobile: %s)', (raw, e164, isMobile) => {
     expect(toE164(raw)).toEqual({ e164, mobile: isMobile });
   });
@@ -72,16 +85,22 @@ describe('mobile', () => {
     ['0033639981234', '+33639981234'],
     ['+44 7911 123456', '+447911123456'],
     ['+32 470 12 34 56', '+32470123456'],
+    ['+33 6 00 00 00 00', '+33600000000'],
+    ['0696 12 34 56', '+596696123456'],
+    ['+262 692 12 34 56', '+262692123456'],
   ])('accepts %s as %s', (raw, e164) => {
     expect(mobile.parse(raw)).toBe(e164);
   });
 
-  it.each(['01 23 45 67 89', '+33 4 91 00 00 00', '09 70 12 34 56'])('refuses the landline %s as a mobile', (raw) => {
-    const result = mobile.safeParse(raw);
-    expect(result.success).toBe(false);
-    expect(result.error?.issues).toHaveLength(1);
-    expect(result.error?.issues[0]?.message).toMatch(/^not a mobile number/);
-  });
+  it.each(['01 23 45 67 89', '+33 4 91 00 00 00', '09 70 12 34 56', '+44 20 7946 0958', '0590 12 34 56'])(
+    'refuses the landline %s as a mobile',
+    (raw) => {
+      const result = mobile.safeParse(raw);
+      expect(result.success).toBe(false);
+      expect(result.error?.issues).toHaveLength(1);
+      expect(result.error?.issues[0]?.message).toMatch(/^not a mobile number/);
+    },
+  );
 
   it('refuses what is not a phone number at all, with the phone message', () => {
     const result = mobile.safeParse('n/a');

@@ -1,5 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { DrizzleQueryError } from 'drizzle-orm';
+import { AppError } from '../../src/errors.js';
 import { createLogger, scrub } from '../../src/logger.js';
 
 const EMAIL = 'l.lambert@fournil.example';
@@ -150,6 +152,52 @@ describe('createLogger', () => {
     logger.error({ err: new QueryError('insert into contacts values ($1, $2)', [EMAIL, MOBILE_E164]) }, 'failed');
     expect(text()).not.toContain(EMAIL);
     expect(text()).not.toContain(MOBILE_E164);
+  });
+
+  it("logs a failed database query without its text or parameters, keeping the cause's code and message", () => {
+    const hash = 'a'.repeat(64);
+    const cause = Object.assign(new Error('duplicate key value violates unique constraint "contacts_pkey"'), {
+      name: 'DatabaseError',
+      code: '23505',
+      severity: 'ERROR',
+      detail: 'Key (last_name)=(Lambert) already exists.',
+      where: 'SQL function "x" statement 1',
+      constraint: 'contacts_pkey',
+      // PGlite's errors carry the query and its parameters themselves.
+      query: 'insert into "contacts" ("last_name") values ($1)',
+      params: ['Lambert'],
+    });
+    const failed = new DrizzleQueryError(
+      'insert into "contacts" ("last_name", "address", "hash") values ($1, $2, $3)',
+      ['Lambert', '104 avenue Jean Jaurès', hash],
+      cause,
+    );
+    // As the service sees it: wrapped by whatever caught it.
+    const wrapped = new AppError('internal', 500, 'could not store the order', { cause: failed });
+    const { logger, text, lines } = memoryLogger();
+    logger.error({ err: failed }, 'direct');
+    logger.error({ err: wrapped }, 'wrapped');
+    for (const secret of ['Lambert', 'Jean Jaurès', hash, 'insert into', 'SQL function']) {
+      expect(text()).not.toContain(secret);
+    }
+    const [direct, outer] = lines().map((line) => line.err as Record<string, unknown>);
+    expect(direct).toMatchObject({
+      type: 'DrizzleQueryError',
+      message: expect.stringMatching(/^Failed query/),
+      cause: { code: '23505', message: 'duplicate key value violates unique constraint "contacts_pkey"' },
+    });
+    expect(direct?.stack).toMatch(/^\s+at /);
+    expect(outer).toMatchObject({ type: 'AppError', message: expect.stringContaining('could not store the order') });
+    expect(JSON.stringify(outer)).toContain('23505');
+  });
+
+  it('masks what looks like a key hash (64 hex digits) anywhere', () => {
+    const { logger, text } = memoryLogger();
+    const hash = 'b3'.repeat(32);
+    logger.info({ note: `stored ${hash}` }, `hash ${hash}`);
+    logger.error({ err: new Error(`conflict on ${hash}`) }, 'failed');
+    expect(text()).not.toContain(hash);
+    expect(text()).toContain('[hash]');
   });
 
   it('respects the level', () => {

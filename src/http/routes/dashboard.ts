@@ -16,7 +16,13 @@ function keyFrom(header: string | undefined): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
-/** bull-board at /admin/queues, for admin keys only. */
+// bull-board's reads are GETs; every action (pause, retry, clean, add, edit…) is another method.
+const READS = new Set(['GET', 'HEAD']);
+
+/**
+ * bull-board at /admin/queues, for national admin keys only: the queues carry every agency's
+ * messages. Looking is the default; acting needs a key made with queue writes.
+ */
 export function queueDashboard(keys: Keys, producer: Producer): FastifyPluginAsync {
   return async (app) => {
     // Answered here rather than thrown: bull-board's own error handler would drop the
@@ -30,7 +36,12 @@ export function queueDashboard(keys: Keys, producer: Producer): FastifyPluginAsy
           .headers(status === 401 ? { 'www-authenticate': 'Basic realm="Jalon queues"' } : {})
           .send({ error: { code, message, requestId: String(request.id) } });
       if (!caller) return refuse(401, 'unauthorized', 'An admin API key is needed (Bearer, or as the Basic password)');
-      if (caller.role !== 'admin') return refuse(403, 'forbidden', 'The queue dashboard is for admin keys');
+      if (caller.role !== 'admin' || caller.agency !== '*') {
+        return refuse(403, 'forbidden', 'The queue dashboard is for national admin keys (agency *)');
+      }
+      if (!READS.has(request.method) && !caller.queueWrite) {
+        return refuse(403, 'forbidden', 'This key may look at the queues but not act on them (no queue writes)');
+      }
       return undefined;
     });
     const serverAdapter = new FastifyAdapter();

@@ -11,7 +11,14 @@ import { callerOf } from '../auth.js';
 const params = z.object({ ref });
 const tags = ['projects'];
 
-export function projectRoutes(projects: Projects, now: () => Date): FastifyPluginAsyncZod {
+export interface CsvImportLimits {
+  /** Largest file accepted (413 above). */
+  maxBytes: number;
+  /** Most site lines in one file (400 above). */
+  maxRows: number;
+}
+
+export function projectRoutes(projects: Projects, now: () => Date, csv: CsvImportLimits): FastifyPluginAsyncZod {
   return async (app) => {
     app.put(
       '/projects/:ref',
@@ -67,15 +74,20 @@ export function projectRoutes(projects: Projects, now: () => Date): FastifyPlugi
             SITE_CSV_COLUMNS,
           )
             .map(([column, aliases]) => `${column} (${aliases.join(', ')})`)
-            .join('; ')}. Required: ref, name, address, postalCode, city. A bad line rejects the whole file.`,
+            .join('; ')}. Required: ref, name, address, postalCode, city. A bad line rejects the whole file. At most ${
+            csv.maxRows
+          } site lines and ${csv.maxBytes} bytes.`,
           params,
           body: z.string().describe('the CSV file'),
         },
+        bodyLimit: csv.maxBytes,
       },
       async (request) => {
         const caller = callerOf(request, ['integration', 'rac', 'admin']);
         const current = await projects.get(request.params.ref, caller);
-        const parsed = parseSitesCsv(request.body, new Set(current.contacts.map((c) => c.id)));
+        const parsed = await parseSitesCsv(request.body, new Set(current.contacts.map((c) => c.id)), {
+          maxRows: csv.maxRows,
+        });
         if (!parsed.ok) {
           const error = invalid(
             parsed.issues.map((issue) => ({
