@@ -24,6 +24,7 @@ import { queueDashboard } from './http/routes/dashboard.js';
 import { historyRoutes } from './http/routes/history.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { privacyRoutes } from './http/routes/privacy.js';
+import { createAttemptLimiter } from './keys/attempts.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -57,7 +58,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    trustProxy: config.TRUST_PROXY,
   });
+  const failures = createAttemptLimiter({ max: config.AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 });
 
   registerErrorHandler(app);
   app.addHook('onSend', async (request, reply) => {
@@ -92,12 +95,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.setValidatorCompiler(validatorCompiler);
       v1.setSerializerCompiler(serializerCompiler);
-      registerAuth(v1, deps.keys);
+      registerAuth(v1, { keys: deps.keys, failures });
       await v1.register(rateLimit, {
         hook: 'preHandler',
         max: config.RATE_LIMIT_PER_MINUTE,
         timeWindow: 60_000,
-        keyGenerator: (request) => request.caller?.keyId ?? request.ip,
+        keyGenerator: (request) => request.caller?.id ?? request.ip,
         errorResponseBuilder: (request, context) => ({
           statusCode: 429,
           code: 'FST_ERR_RATE_LIMIT_EXCEEDED',
