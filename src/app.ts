@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -25,6 +26,9 @@ import { historyRoutes } from './http/routes/history.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { privacyRoutes } from './http/routes/privacy.js';
 import { createAttemptLimiter } from './keys/attempts.js';
+import { authRoutes } from './http/routes/auth.js';
+import { userRoutes } from './http/routes/users.js';
+import { sessionRoutes } from './http/routes/sessions.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -48,6 +52,7 @@ export type AppDeps = Pick<
   | 'history'
   | 'stats'
   | 'erasure'
+  | 'people'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -76,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     global: true,
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  await app.register(cookie);
   await app.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false });
   await app.register(metricsPlugin, { endpoint: '/metrics', clearRegisterOnInit: true });
   await app.register(swagger, {
@@ -95,7 +101,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.setValidatorCompiler(validatorCompiler);
       v1.setSerializerCompiler(serializerCompiler);
-      registerAuth(v1, { keys: deps.keys, failures });
+      registerAuth(v1, {
+        keys: deps.keys,
+        sessions: deps.people.sessions,
+        failures,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+      });
       await v1.register(rateLimit, {
         hook: 'preHandler',
         max: config.RATE_LIMIT_PER_MINUTE,
@@ -118,12 +129,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(historyRoutes(deps.history));
       await v1.register(statsRoutes(deps.stats));
       await v1.register(privacyRoutes(deps.erasure));
+      await v1.register(userRoutes(deps.people));
+      await v1.register(sessionRoutes(deps.people.sessions));
     },
     { prefix: '/v1' },
   );
   await app.register(
     webhookRoutes({ db: deps.db, twilioAuthToken: config.TWILIO_AUTH_TOKEN, publicBaseUrl: config.PUBLIC_BASE_URL }),
     { prefix: '/v1' },
+  );
+  const hour = 3_600_000;
+  await app.register(
+    authRoutes({
+      people: deps.people,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      failures,
+      perAddress: createAttemptLimiter({ max: config.SIGN_IN_PER_ADDRESS_PER_HOUR, windowMs: hour }),
+      perEmail: createAttemptLimiter({ max: config.SIGN_IN_PER_EMAIL_PER_HOUR, windowMs: hour }),
+    }),
+    { prefix: '/auth' },
   );
   await app.register(queueDashboard(deps.keys, deps.producer), { prefix: '/admin/queues' });
   return app;
