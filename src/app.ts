@@ -29,6 +29,7 @@ import { createAttemptLimiter } from './keys/attempts.js';
 import { authRoutes } from './http/routes/auth.js';
 import { userRoutes } from './http/routes/users.js';
 import { sessionRoutes } from './http/routes/sessions.js';
+import { oidcRoutes } from './http/routes/oidc.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -139,16 +140,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   const hour = 3_600_000;
-  await app.register(
-    authRoutes({
-      people: deps.people,
-      publicBaseUrl: config.PUBLIC_BASE_URL,
-      failures,
-      perAddress: createAttemptLimiter({ max: config.SIGN_IN_PER_ADDRESS_PER_HOUR, windowMs: hour }),
-      perEmail: createAttemptLimiter({ max: config.SIGN_IN_PER_EMAIL_PER_HOUR, windowMs: hour }),
-    }),
-    { prefix: '/auth' },
-  );
+  const signIn = {
+    people: deps.people,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    failures,
+    perAddress: createAttemptLimiter({ max: config.SIGN_IN_PER_ADDRESS_PER_HOUR, windowMs: hour }),
+    perEmail: createAttemptLimiter({ max: config.SIGN_IN_PER_EMAIL_PER_HOUR, windowMs: hour }),
+  };
+  await app.register(authRoutes(signIn), { prefix: '/auth' });
+  if (deps.people.oidc) await app.register(oidcRoutes(deps.people.oidc, signIn), { prefix: '/auth' });
   await app.register(queueDashboard(deps.keys, deps.producer), { prefix: '/admin/queues' });
   return app;
 }
