@@ -91,7 +91,7 @@ function toView(row: typeof apiKeys.$inferSelect): KeyView {
  * trip. Revoking through this process forgets it at once; every other process notices within
  * the TTL, which is what bounds how long a revoked key can still work anywhere.
  */
-export const AUTH_CACHE_TTL_MS = 750;
+const AUTH_CACHE_TTL_MS = 500;
 const AUTH_CACHE_MAX = 10_000;
 
 export function createKeys({ db }: { db: Db }) {
