@@ -1,7 +1,6 @@
 import { type FastifyPluginAsyncZod, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Oidc } from '../../people/oidc.js';
-import type { People } from '../../people/index.js';
 import { nextPath } from '../../people/links.js';
 import { PAGES } from '../../people/pages.js';
 import { page, signedIn, type AuthRouteOptions } from './auth.js';
@@ -11,7 +10,7 @@ const FLOW_COOKIE = 'jalon_oidc';
 const FLOW_MS = 10 * 60_000;
 
 /** Single sign-on through the configured OpenID provider, beside the emailed links. */
-export function oidcRoutes(oidc: Oidc, options: AuthRouteOptions & { people: People }): FastifyPluginAsyncZod {
+export function oidcRoutes(oidc: Oidc, options: AuthRouteOptions): FastifyPluginAsyncZod {
   const secure = new URL(options.publicBaseUrl).protocol === 'https:';
   const flowCookie = { path: '/auth/oidc', httpOnly: true, sameSite: 'lax' as const, secure };
   return async (app) => {
