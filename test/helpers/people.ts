@@ -4,6 +4,7 @@ import type { Caller } from '../../src/keys/service.js';
 import type { UserInput, UserView } from '../../src/people/users.js';
 import type { TestApp } from './app.js';
 import type { Received } from './smtp.js';
+import { waitFor } from './process.js';
 
 /** The service acting as a national admin, without a request (so without any rate limit). */
 export const SERVICE_ADMIN: Caller = { kind: 'key', id: 'test', name: 'test', role: 'admin', agency: '*', racId: null };
@@ -49,4 +50,17 @@ export function linkIn(received: Received): URL {
 /** The session cookie a response sets, with its attributes. */
 export function sessionCookieOf(response: LightMyRequestResponse) {
   return response.cookies.find((cookie) => cookie.name === COOKIE || cookie.name === `__Host-${COOKIE}`);
+}
+
+/**
+ * Building another instance in this process stalls the event loop for a moment, and the
+ * instances already running answer 503 until their load sampling has caught up: wait for that.
+ */
+export async function steady(...apps: TestApp[]): Promise<void> {
+  for (const t of apps) {
+    await waitFor(
+      async () => ((await t.app.inject({ method: 'GET', url: '/health' })).statusCode === 200 ? true : undefined),
+      10_000,
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { steady } from '../helpers/people.js';
 import { waitFor } from '../helpers/process.js';
 
 const WRONG = (i: number) => `Bearer jln_ABCDEFGH_${String(i).padStart(40, 'x')}`;
@@ -61,6 +62,7 @@ describe('revocation seen by another process on postgres', () => {
     one = await createTestApp('postgres');
     // A second instance of the service on the same database, as behind a load balancer.
     two = await createTestApp('postgres', { DATABASE_URL: one.deps.config.DATABASE_URL ?? '' });
+    await steady(one, two);
   });
   afterAll(async () => {
     await two?.close();

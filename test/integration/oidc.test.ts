@@ -6,7 +6,7 @@ import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { asPerson, createPerson, sessionCookieOf } from '../helpers/people.js';
+import { asPerson, createPerson, sessionCookieOf, steady } from '../helpers/people.js';
 
 const BASE = 'http://jalon.test:3000';
 const CLIENT = { client_id: 'jalon', client_secret: 'a-long-secret-shared-with-jalon' };
@@ -105,7 +105,6 @@ describe.each(BACKENDS)('single sign-on with OpenID Connect on %s', (backend) =>
   let issuer: string;
   let server: Server;
   let t: TestApp;
-  let open: TestApp;
   const oidcEnv = () => ({
     PUBLIC_BASE_URL: BASE,
     OIDC_ISSUER: issuer,
@@ -137,12 +136,6 @@ describe.each(BACKENDS)('single sign-on with OpenID Connect on %s', (backend) =>
   beforeAll(async () => {
     ({ issuer, server } = await startProvider());
     t = await createTestApp(backend, oidcEnv());
-    open = await createTestApp(backend, {
-      ...oidcEnv(),
-      OIDC_CREATE_USERS: 'true',
-      OIDC_DEFAULT_ROLE: 'planner',
-      OIDC_DEFAULT_AGENCY: 'AERM',
-    });
     await createPerson(t, {
       email: 'lea.laurent@orion-telecom.example',
       displayName: 'Léa Laurent',
@@ -166,7 +159,6 @@ describe.each(BACKENDS)('single sign-on with OpenID Connect on %s', (backend) =>
     });
   });
   afterAll(async () => {
-    await open?.close();
     await t?.close();
     await new Promise((resolve) => server?.close(resolve));
   });
@@ -183,32 +175,8 @@ describe.each(BACKENDS)('single sign-on with OpenID Connect on %s', (backend) =>
     expect((await asPerson(t, token, { method: 'GET', url: '/v1/users' })).statusCode).toBe(403);
   });
 
-  it('refuses people it does not know unless configured to create them', async () => {
-    const before = await userCount(t);
-    const refused = await signIn(t, 'nouveau');
-    expect(refused.statusCode).toBe(403);
-    expect(refused.body).toContain('Aucun accès Jalon');
-    expect(sessionCookieOf(refused)).toBeUndefined();
-    expect(await userCount(t)).toBe(before);
-
-    const created = await signIn(open, 'nouveau');
-    expect(created.statusCode, created.body).toBe(303);
-    const listed = await open.request(open.adminKey, { method: 'GET', url: '/v1/users' });
-    expect((listed.json() as { users: unknown[] }).users).toEqual([
-      expect.objectContaining({
-        email: 'nouveau.venu@orion-telecom.example',
-        displayName: 'Nouveau Venu',
-        role: 'planner',
-        agency: 'AERM',
-      }),
-    ]);
-    // The second time, the same person.
-    expect((await signIn(open, 'nouveau')).statusCode).toBe(303);
-    expect(await userCount(open)).toBe(1);
-  });
-
   it('refuses an unverified address, a deactivated person, and a callback this browser did not start', async () => {
-    expect((await signIn(open, 'douteux')).statusCode).toBe(400);
+    expect((await signIn(t, 'douteux')).statusCode).toBe(400);
     expect((await signIn(t, 'parti')).statusCode).toBe(403);
 
     const start = await t.app.inject({ method: 'GET', url: '/auth/oidc' });
@@ -226,9 +194,45 @@ describe.each(BACKENDS)('single sign-on with OpenID Connect on %s', (backend) =>
     expect(mixed.statusCode).toBe(400);
   });
 
+  it('refuses people it does not know unless configured to create them', async () => {
+    const before = await userCount(t);
+    const refused = await signIn(t, 'nouveau');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('Aucun accès Jalon');
+    expect(sessionCookieOf(refused)).toBeUndefined();
+    expect(await userCount(t)).toBe(before);
+
+    const open = await createTestApp(backend, {
+      ...oidcEnv(),
+      OIDC_CREATE_USERS: 'true',
+      OIDC_DEFAULT_ROLE: 'planner',
+      OIDC_DEFAULT_AGENCY: 'AERM',
+    });
+    await steady(open);
+    try {
+      const created = await signIn(open, 'nouveau');
+      expect(created.statusCode, created.body).toBe(303);
+      const listed = await open.request(open.adminKey, { method: 'GET', url: '/v1/users' });
+      expect((listed.json() as { users: unknown[] }).users).toEqual([
+        expect.objectContaining({
+          email: 'nouveau.venu@orion-telecom.example',
+          displayName: 'Nouveau Venu',
+          role: 'planner',
+          agency: 'AERM',
+        }),
+      ]);
+      // The second time, the same person.
+      expect((await signIn(open, 'nouveau')).statusCode).toBe(303);
+      expect(await userCount(open)).toBe(1);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('has no single sign-on routes when it is not configured', async () => {
     const plain = await createTestApp(backend, { PUBLIC_BASE_URL: BASE });
     try {
+      await steady(plain);
       expect((await plain.app.inject({ method: 'GET', url: '/auth/oidc' })).statusCode).toBe(404);
     } finally {
       await plain.close();

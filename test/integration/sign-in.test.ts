@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { asPerson, createPerson, linkIn, sessionCookieOf, sessionOf } from '../helpers/people.js';
+import { asPerson, createPerson, linkIn, sessionCookieOf, sessionOf, steady } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const LEA = {
@@ -266,6 +266,7 @@ describe('expiry on postgres', () => {
       CLOCK_OFFSET_MS: String(Math.round(minutes * 60_000)),
     });
     apps.push(app);
+    await steady(...apps);
     return app;
   };
   beforeAll(async () => {
