@@ -83,7 +83,7 @@ const RAW_IN_FLIGHT = 100;
 const TEMPLATE = 'accuse-reception';
 const FIXTURE = 'CMD-2026-000103';
 const FROM = 'Jalon <jalon@operateur.example>';
-const CALLER: Caller = { keyId: 'bench', name: 'bench', role: 'admin', agency: '*', racId: null };
+const CALLER: Caller = { kind: 'key', id: 'bench', name: 'bench', role: 'admin', agency: '*', racId: null };
 const RATIO_GOAL = 0.6;
 const LATENESS_P99_GOAL_MS = 1_000;
 

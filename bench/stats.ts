@@ -17,7 +17,7 @@ import { createStats } from '../src/stats/service.js';
 const ITERATIONS = 40;
 const WARMUP = 3;
 
-const admin: Caller = { keyId: 'bench', name: 'bench admin', role: 'admin', agency: '*', racId: null };
+const admin: Caller = { kind: 'key', id: 'bench', name: 'bench admin', role: 'admin', agency: '*', racId: null };
 const manager = (agency: string): Caller => ({ ...admin, name: 'bench manager', role: 'manager', agency });
 
 function percentile(sorted: number[], p: number): number {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -25,6 +26,11 @@ import { queueDashboard } from './http/routes/dashboard.js';
 import { historyRoutes } from './http/routes/history.js';
 import { statsRoutes } from './http/routes/stats.js';
 import { privacyRoutes } from './http/routes/privacy.js';
+import { createAttemptLimiter } from './keys/attempts.js';
+import { authRoutes } from './http/routes/auth.js';
+import { userRoutes } from './http/routes/users.js';
+import { sessionRoutes } from './http/routes/sessions.js';
+import { oidcRoutes } from './http/routes/oidc.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -48,6 +54,7 @@ export type AppDeps = Pick<
   | 'history'
   | 'stats'
   | 'erasure'
+  | 'people'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -59,7 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     frameworkErrors: answerFrameworkError,
+    trustProxy: config.TRUST_PROXY,
   });
+  const failures = createAttemptLimiter({ max: config.AUTH_FAILURES_PER_MINUTE, windowMs: 60_000 });
 
   registerErrorHandler(app);
   registerInputGuard(app);
@@ -76,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     global: true,
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
+  await app.register(cookie);
   await app.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false });
   await app.register(metricsPlugin, { endpoint: '/metrics', clearRegisterOnInit: true });
   await app.register(swagger, {
@@ -95,12 +105,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.setValidatorCompiler(validatorCompiler);
       v1.setSerializerCompiler(serializerCompiler);
-      registerAuth(v1, deps.keys);
+      registerAuth(v1, {
+        keys: deps.keys,
+        sessions: deps.people.sessions,
+        failures,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+      });
       await v1.register(rateLimit, {
         hook: 'preHandler',
         max: config.RATE_LIMIT_PER_MINUTE,
         timeWindow: 60_000,
-        keyGenerator: (request) => request.caller?.keyId ?? request.ip,
+        keyGenerator: (request) => request.caller?.id ?? request.ip,
         errorResponseBuilder: (request, context) => ({
           statusCode: 429,
           code: 'FST_ERR_RATE_LIMIT_EXCEEDED',
@@ -120,6 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(historyRoutes(deps.history));
       await v1.register(statsRoutes(deps.stats));
       await v1.register(privacyRoutes(deps.erasure));
+      await v1.register(userRoutes(deps.people));
+      await v1.register(sessionRoutes(deps.people.sessions));
     },
     { prefix: '/v1' },
   );
@@ -132,6 +149,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     { prefix: '/v1' },
   );
+  const hour = 3_600_000;
+  const signIn = {
+    people: deps.people,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    failures,
+    perAddress: createAttemptLimiter({ max: config.SIGN_IN_PER_ADDRESS_PER_HOUR, windowMs: hour }),
+    perEmail: createAttemptLimiter({ max: config.SIGN_IN_PER_EMAIL_PER_HOUR, windowMs: hour }),
+  };
+  await app.register(authRoutes(signIn), { prefix: '/auth' });
+  if (deps.people.oidc) await app.register(oidcRoutes(deps.people.oidc, signIn), { prefix: '/auth' });
   await app.register(queueDashboard(deps.keys, deps.producer), { prefix: '/admin/queues' });
   return app;
 }

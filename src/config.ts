@@ -114,6 +114,29 @@ const envSchema = z
     DKIM_DOMAIN: z.string().min(1).optional(),
     DKIM_SELECTOR: z.string().min(1).optional(),
     DKIM_PRIVATE_KEY: z.string().min(1).optional(),
+    // Behind a reverse proxy, the client address (for per-address limits) is in X-Forwarded-For:
+    // name the proxies' addresses (comma-separated, CIDR allowed), or `true` to trust any. Never
+    // set it on a directly exposed port: clients could then choose their own address.
+    TRUST_PROXY: z
+      .union([bool, z.string().regex(/^[0-9A-Fa-f.:/]+(,\s*[0-9A-Fa-f.:/]+)*$/)], {
+        error: 'expected true, false or a list of proxy addresses',
+      })
+      .default(false),
+    AUTH_FAILURES_PER_MINUTE: int(1, 1_000_000).default(20),
+    SIGN_IN_PER_ADDRESS_PER_HOUR: int(1, 1_000_000).default(30),
+    SIGN_IN_PER_EMAIL_PER_HOUR: int(1, 1_000_000).default(5),
+    SESSION_IDLE_MINUTES: int(1, 525_600).default(480),
+    SESSION_MAX_HOURS: int(1, 8_760).default(168),
+    OIDC_ISSUER: url(['http:', 'https:']).optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    // People unknown to Jalon are refused unless this is on; they then get the default role and agency.
+    OIDC_CREATE_USERS: bool.default(false),
+    OIDC_DEFAULT_ROLE: z.enum(['manager', 'planner'], { error: 'expected manager or planner' }).optional(),
+    OIDC_DEFAULT_AGENCY: z
+      .string()
+      .regex(/^[A-Z0-9]{2,10}$/, 'an agency code in capitals')
+      .optional(),
   })
   .superRefine((env, ctx) => {
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY].filter(Boolean).length;
@@ -123,6 +146,19 @@ const envSchema = z
         path: ['DKIM_DOMAIN'],
         message: 'DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY go together',
       });
+    }
+    const oidc = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc > 0 && oidc < 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_ISSUER'],
+        message: 'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET go together',
+      });
+    }
+    if (env.OIDC_CREATE_USERS) {
+      for (const name of ['OIDC_DEFAULT_ROLE', 'OIDC_DEFAULT_AGENCY'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when OIDC_CREATE_USERS=true' });
+      }
     }
     if (env.EMAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_TRANSPORT=smtp' });
@@ -152,7 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = result.error.issues[0];
     const name = issue?.path.join('.') || 'environment';
     const shown =
-      issue && typeof present[name] === 'string' && !/TOKEN|KEY|URL/.test(name) ? ` (got "${present[name]}")` : '';
+      issue && typeof present[name] === 'string' && !/TOKEN|KEY|URL|SECRET/.test(name) ? ` (got "${present[name]}")` : '';
     throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid'}${shown}`);
   }
   return { ...result.data, embedded: result.data.DATABASE_URL === undefined };

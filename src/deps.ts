@@ -21,6 +21,7 @@ import { createHistory } from './history/service.js';
 import { createStats } from './stats/service.js';
 import { createErasure } from './privacy/erasure.js';
 import { createRetention } from './privacy/retention.js';
+import { createPeople } from './people/index.js';
 
 function emailSender(config: Config): EmailSender {
   const dkim =
@@ -107,6 +108,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
   const email = emailSender(config);
   const sms = smsSender(config);
+  const people = await createPeople({ db, now, email, logger, config });
   const probes: Probe[] = [
     { name: 'database', check: () => database.ping() },
     {
@@ -140,9 +142,11 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     retention,
     email,
     sms,
+    people,
     probes,
     async close() {
       await producer.close();
+      await people.links.settle();
       await Promise.all([email.close(), sms.close(), renderer.close()]);
       redis.disconnect();
       await database.close();

@@ -399,3 +399,66 @@ export const usageRollupBuckets = pgTable(
   },
   (t) => [primaryKey({ columns: [t.grain, t.day] })],
 );
+
+/** People who sign in (RACs, planners, managers, admins); keys are for order tools. */
+export const USER_ROLES = ['admin', 'manager', 'rac', 'planner'] as const;
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    // Stored lower-cased, so that uniqueness and sign-in ignore case.
+    email: text('email').notNull(),
+    displayName: text('display_name').notNull(),
+    role: text('role', { enum: USER_ROLES }).notNull(),
+    agency: text('agency').notNull(),
+    racId: text('rac_id'),
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true, mode: 'date' }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('users_email_idx').on(t.email),
+    // A RAC and the person signing in as that RAC are one: one active user per RAC id.
+    uniqueIndex('users_rac_idx')
+      .on(t.racId)
+      .where(sql`${t.racId} is not null and ${t.deactivatedAt} is null`),
+    index('users_agency_idx').on(t.agency),
+  ],
+);
+
+const userRef = () =>
+  text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' });
+
+/** A signed-in browser. Only the hash of its cookie is kept. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: text('token_hash').notNull(),
+    userId: userRef(),
+    method: text('method', { enum: ['link', 'oidc'] }).notNull(),
+    userAgent: text('user_agent'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('sessions_token_idx').on(t.tokenHash), index('sessions_user_idx').on(t.userId)],
+);
+
+/** One-time sign-in links sent by email; only the hash of the token is kept. */
+export const signInLinks = pgTable(
+  'sign_in_links',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: userRef(),
+    next: text('next'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('sign_in_links_user_idx').on(t.userId)],
+);

@@ -1,12 +1,17 @@
 import { AppError } from '../errors.js';
 import type { Caller, Role } from './service.js';
 
+const who = (caller: Caller) => (caller.kind === 'user' ? 'this person' : 'this key');
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** Whether a key's agency scope covers an agency: its own, or every one for `*`. */
 export const inAgency = (caller: Caller, agency: string): boolean => caller.agency === '*' || caller.agency === agency;
 
 /** Refuses, in one wording, what lies outside a key's agency. */
 export function assertAgency(caller: Caller, agency: string): void {
-  if (!inAgency(caller, agency)) throw new AppError('forbidden', 403, `This key is limited to agency ${caller.agency}`);
+  if (!inAgency(caller, agency)) {
+    throw new AppError('forbidden', 403, `${capital(who(caller))} is limited to agency ${caller.agency}`);
+  }
 }
 
 /** What a key may see: its agency (or all for `*`) and, for a RAC key, its own projects. */
@@ -20,9 +25,9 @@ export function assertProjectScope(caller: Caller, project: { agency: string; ra
   if (!canSeeProject(caller, project)) {
     const why =
       caller.role === 'rac'
-        ? `this key acts for RAC ${caller.racId ?? '?'} in agency ${caller.agency}`
-        : `this key is limited to agency ${caller.agency}`;
-    throw new AppError('forbidden', 403, `Project outside this key's scope: ${why}`);
+        ? `${who(caller)} acts for RAC ${caller.racId ?? '?'} in agency ${caller.agency}`
+        : `${who(caller)} is limited to agency ${caller.agency}`;
+    throw new AppError('forbidden', 403, `Project outside the caller's scope: ${why}`);
   }
 }
 
@@ -31,7 +36,7 @@ export function assertRole(caller: Caller, roles: readonly Role[]): void {
     throw new AppError(
       'forbidden',
       403,
-      `This operation needs one of the roles ${roles.join(', ')}; this key is ${caller.role}`,
+      `This operation needs one of the roles ${roles.join(', ')}; ${who(caller)} is ${caller.role}`,
     );
   }
 }

@@ -5,12 +5,19 @@ import type { Db } from '../db/client.js';
 import { apiKeys } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 
+/** The roles a key may have. */
 export const ROLES = ['admin', 'integration', 'rac', 'manager'] as const;
-export type Role = (typeof ROLES)[number];
+export type KeyRole = (typeof ROLES)[number];
+/** Every role a caller may have: a key's, or a person's (planners are people, never keys). */
+export type Role = KeyRole | 'planner';
 
 /** Who is calling: what the auth layer attaches to a request. Never holds the secret. */
 export interface Caller {
-  keyId: string;
+  /** An API key, or a person signed in with a session. */
+  kind: 'key' | 'user';
+  /** The key's or the person's id: what request limits and Idempotency-Keys are counted by. */
+  id: string;
+  /** Recorded in the history as the actor: the key's name, or the person's display name. */
   name: string;
   role: Role;
   agency: string;
@@ -51,7 +58,7 @@ export interface KeyView {
   id: string;
   name: string;
   prefix: string;
-  role: Role;
+  role: KeyRole;
   agency: string;
   racId: string | null;
   queueWrite: boolean;
@@ -93,10 +100,10 @@ function toView(row: typeof apiKeys.$inferSelect): KeyView {
 
 /**
  * A verified key is remembered briefly: every request would otherwise cost a database round
- * trip. Revoking through this process forgets it at once; another process notices within
- * the TTL.
+ * trip. Revoking through this process forgets it at once; every other process notices within
+ * the TTL, which is what bounds how long a revoked key can still work anywhere.
  */
-const AUTH_CACHE_TTL_MS = 10_000;
+const AUTH_CACHE_TTL_MS = 500;
 const AUTH_CACHE_MAX = 10_000;
 
 export function createKeys({ db }: { db: Db }) {
@@ -157,7 +164,8 @@ export function createKeys({ db }: { db: Db }) {
         .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)));
       if (!row) return undefined;
       const caller: Caller = {
-        keyId: row.id,
+        kind: 'key',
+        id: row.id,
         name: row.name,
         role: row.role,
         agency: row.agency,

@@ -18,6 +18,8 @@ import type { Caller, KeyInput } from '../../src/keys/service.js';
 import { loadProject } from '../../src/projects/repository.js';
 import { openDatabase } from '../../src/db/client.js';
 import { type Backend, BACKENDS, createTestDatabase } from '../helpers/db.js';
+import { asPerson, createPerson, sessionOf } from '../helpers/people.js';
+import type { UserInput } from '../../src/people/users.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { loadFixture } from '../helpers/fixtures.js';
 
@@ -353,6 +355,8 @@ const NOT_IN_MATRIX: (string | RegExp)[] = [
   /^[A-Z]+ \/v1\/stats\//,
   'GET /v1/projects/{ref}/history',
   'POST /v1/projects/{ref}/contacts/{contactId}/erase',
+  // People and their sessions: the people matrix below covers them, with sessions as well as keys.
+  /^[A-Z]+ \/v1\/(users|sessions)(\/|$)/,
 ];
 const excluded = (route: string) =>
   NOT_IN_MATRIX.some((rule) => (typeof rule === 'string' ? rule === route : rule.test(route)));
@@ -958,5 +962,319 @@ describe('rate limiting per key on postgres', () => {
     expect((await t.request(b, { method: 'GET', url: '/v1/keys' })).statusCode).toBe(200);
     // Still limited: the window has not moved.
     expect((await t.request(a, { method: 'GET', url: '/v1/keys' })).statusCode).toBe(429);
+  });
+});
+
+/**
+ * People: every route of people and sessions, and the visit routes, against every kind of key
+ * and every kind of signed-in person (a session cookie and the pages' header).
+ */
+const PEOPLE = {
+  pAdminAll: {
+    email: 'admin.national@orion-telecom.example',
+    displayName: 'Admin National',
+    role: 'admin',
+    agency: '*',
+  },
+  pAdminAERM: { email: 'admin.aerm@orion-telecom.example', displayName: 'Admin AERM', role: 'admin', agency: 'AERM' },
+  pAdminIDF: { email: 'admin.idf@orion-telecom.example', displayName: 'Admin IDF', role: 'admin', agency: 'IDF' },
+  pRacOwn: {
+    email: 'baptiste.roux@orion-telecom.example',
+    displayName: 'Baptiste Roux',
+    role: 'rac',
+    agency: 'AERM',
+    racId: PROJECT.rac.id,
+  },
+  pRacOther: {
+    email: 'lea.laurent@orion-telecom.example',
+    displayName: 'Léa Laurent',
+    role: 'rac',
+    agency: 'AERM',
+    racId: 'rac-laurent',
+  },
+  pManagerAERM: {
+    email: 'manager.aerm@orion-telecom.example',
+    displayName: 'Manager AERM',
+    role: 'manager',
+    agency: 'AERM',
+  },
+  pManagerIDF: {
+    email: 'manager.idf@orion-telecom.example',
+    displayName: 'Manager IDF',
+    role: 'manager',
+    agency: 'IDF',
+  },
+  pPlannerAERM: {
+    email: 'planning.aerm@orion-telecom.example',
+    displayName: 'Planning AERM',
+    role: 'planner',
+    agency: 'AERM',
+  },
+  pPlannerIDF: {
+    email: 'planning.idf@orion-telecom.example',
+    displayName: 'Planning IDF',
+    role: 'planner',
+    agency: 'IDF',
+  },
+} satisfies Record<string, Omit<UserInput, 'invite'>>;
+type PersonName = keyof typeof PEOPLE;
+type Principal = KeyName | PersonName;
+const PRINCIPALS: Principal[] = [...KEY_NAMES, ...(Object.keys(PEOPLE) as PersonName[])];
+const isPerson = (name: Principal): name is PersonName => name in PEOPLE;
+
+interface PeopleSetup {
+  t: TestApp;
+  admin: Caller;
+  secrets: Record<Principal, string>;
+  ids: Record<PersonName, string>;
+}
+interface PeopleRoute {
+  name: string;
+  prepare?(setup: PeopleSetup, principal: Principal): Promise<string>;
+  send(setup: PeopleSetup, principal: Principal, subject: string): Promise<LightMyRequestResponse>;
+  allowed: Partial<Record<Principal, number>>;
+}
+
+const as = (
+  { t, secrets }: PeopleSetup,
+  principal: Principal,
+  options: { method: string; url: string; payload?: unknown },
+) => (isPerson(principal) ? asPerson(t, secrets[principal], options) : t.request(secrets[principal], options));
+
+const aPerson =
+  (agency: string) =>
+  async ({ t }: PeopleSetup) =>
+    (
+      await createPerson(t, {
+        email: `${freshId('cible')}@orion-telecom.example`,
+        displayName: 'Cible',
+        role: 'manager',
+        agency,
+      })
+    ).id;
+const newPerson = (agency: string) => ({
+  email: `${freshId('nouveau')}@orion-telecom.example`,
+  displayName: 'Nouvelle personne',
+  role: 'planner',
+  agency,
+  invite: false,
+});
+const ADMINS_AERM = { adminAll: 200, adminAERM: 200, pAdminAll: 200, pAdminAERM: 200 } as const;
+const EVERY_PERSON = Object.fromEntries(Object.keys(PEOPLE).map((name) => [name, 200])) as Record<PersonName, number>;
+const VISIT_BOOKERS = {
+  adminAll: 201,
+  adminAERM: 201,
+  integrationAERM: 201,
+  racOwn: 201,
+  pAdminAll: 201,
+  pAdminAERM: 201,
+  pRacOwn: 201,
+  pPlannerAERM: 201,
+} as const;
+
+const PEOPLE_ROUTES: PeopleRoute[] = [
+  {
+    name: 'POST /v1/users (agency AERM)',
+    send: (s, p) => as(s, p, { method: 'POST', url: '/v1/users', payload: newPerson('AERM') }),
+    allowed: { adminAll: 201, adminAERM: 201, pAdminAll: 201, pAdminAERM: 201 },
+  },
+  {
+    name: 'POST /v1/users (agency IDF)',
+    send: (s, p) => as(s, p, { method: 'POST', url: '/v1/users', payload: newPerson('IDF') }),
+    allowed: { adminAll: 201, pAdminAll: 201, pAdminIDF: 201 },
+  },
+  {
+    name: 'GET /v1/users',
+    send: (s, p) => as(s, p, { method: 'GET', url: '/v1/users' }),
+    allowed: { ...ADMINS_AERM, pAdminIDF: 200 },
+  },
+  {
+    name: 'GET /v1/users/{id} (person of AERM)',
+    prepare: aPerson('AERM'),
+    send: (s, p, id) => as(s, p, { method: 'GET', url: `/v1/users/${id}` }),
+    allowed: ADMINS_AERM,
+  },
+  {
+    name: 'PATCH /v1/users/{id} (person of AERM)',
+    prepare: aPerson('AERM'),
+    send: (s, p, id) => as(s, p, { method: 'PATCH', url: `/v1/users/${id}`, payload: { displayName: 'Renommée' } }),
+    allowed: ADMINS_AERM,
+  },
+  {
+    name: 'DELETE /v1/users/{id} (person of AERM)',
+    prepare: aPerson('AERM'),
+    send: (s, p, id) => as(s, p, { method: 'DELETE', url: `/v1/users/${id}` }),
+    allowed: ADMINS_AERM,
+  },
+  {
+    name: 'DELETE /v1/users/{id} (person of IDF)',
+    prepare: aPerson('IDF'),
+    send: (s, p, id) => as(s, p, { method: 'DELETE', url: `/v1/users/${id}` }),
+    allowed: { adminAll: 200, pAdminAll: 200, pAdminIDF: 200 },
+  },
+  {
+    name: 'GET /v1/sessions',
+    send: (s, p) => as(s, p, { method: 'GET', url: '/v1/sessions' }),
+    allowed: EVERY_PERSON,
+  },
+  {
+    // A second session of the same person (a key gets some person's): ending it leaves the
+    // session the requests are made with.
+    name: 'DELETE /v1/sessions/{id} (my other session)',
+    prepare: async ({ t, ids }, principal) => {
+      const owner = isPerson(principal) ? ids[principal] : ids.pManagerAERM;
+      await sessionOf(t, owner);
+      const [row] = rowsOf<{ id: string }>(
+        await t.deps.db.execute(
+          sql`select id from sessions where user_id = ${owner} and revoked_at is null order by created_at desc limit 1`,
+        ),
+      );
+      return row?.id ?? '';
+    },
+    send: (s, p, id) => as(s, p, { method: 'DELETE', url: `/v1/sessions/${id}` }),
+    allowed: Object.fromEntries(Object.keys(PEOPLE).map((name) => [name, 204])),
+  },
+  {
+    name: 'PUT /v1/projects/{ref}/interventions/{id}',
+    prepare: async () => freshId('visit'),
+    send: (s, p, id) => as(s, p, { method: 'PUT', url: `${URL}/interventions/${id}`, payload: VISIT }),
+    allowed: VISIT_BOOKERS,
+  },
+  {
+    name: 'DELETE /v1/projects/{ref}/interventions/{id}',
+    prepare: async ({ t, admin }) => {
+      const id = freshId('visit');
+      await t.deps.interventions.put(PROJECT.orderNumber, id, VISIT, admin);
+      return id;
+    },
+    send: (s, p, id) => as(s, p, { method: 'DELETE', url: `${URL}/interventions/${id}` }),
+    allowed: Object.fromEntries(Object.entries(VISIT_BOOKERS).map(([name]) => [name, 200])),
+  },
+];
+
+const PEOPLE_MATRIX = PEOPLE_ROUTES.flatMap((route) =>
+  PRINCIPALS.map((principal) => ({ route: route.name, principal, status: route.allowed[principal] ?? 403 })),
+);
+
+describe('people × agency matrix on postgres', () => {
+  let setup: PeopleSetup;
+  const state = async () => {
+    const { db } = setup.t.deps;
+    const [counts] = rowsOf<Record<string, number>>(
+      await db.execute(
+        sql`select (select count(*)::int from users) as users, (select count(deactivated_at)::int from users) as deactivated,
+                   (select count(revoked_at)::int from sessions) as revoked, (select count(*)::int from history_events) as events`,
+      ),
+    );
+    return {
+      counts,
+      users: rowsOf(await db.execute(sql`select * from users order by id`)),
+      interventions: await db.select().from(interventions).orderBy(asc(interventions.id)),
+    };
+  };
+
+  beforeAll(async () => {
+    const t = await createTestApp('postgres');
+    const created = await t.request(t.adminKey, { method: 'PUT', url: URL, payload: PROJECT });
+    expect(created.statusCode, created.body).toBe(201);
+    const admin = await t.deps.keys.authenticate(t.adminKey);
+    if (!admin) throw new Error('the test admin key does not authenticate');
+    const secrets = {} as Record<Principal, string>;
+    const ids = {} as Record<PersonName, string>;
+    for (const name of KEY_NAMES) secrets[name] = await t.key(KEYS[name]);
+    for (const name of Object.keys(PEOPLE) as PersonName[]) {
+      ids[name] = (await createPerson(t, PEOPLE[name])).id;
+      secrets[name] = await sessionOf(t, ids[name]);
+    }
+    setup = { t, admin, secrets, ids };
+  });
+  afterAll(async () => setup?.t.close());
+
+  it('covers every route of people and sessions', async () => {
+    const docs = await setup.t.app.inject({ method: 'GET', url: '/docs/json' });
+    const { paths = {} } = docs.json() as { paths?: Record<string, Record<string, unknown>> };
+    const served = Object.entries(paths)
+      .filter(([path]) => /^\/v1\/(users|sessions)(\/|$)/.test(path))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const routes = new Set(PEOPLE_ROUTES.map((r) => r.name.replace(/ \(.*\)$/, '')));
+    expect(served.length).toBeGreaterThan(0);
+    for (const route of served) expect(routes, `${route} has no row`).toContain(route);
+  });
+
+  it.each(PEOPLE_MATRIX)('$route with $principal → $status', async ({ route: routeName, principal, status }) => {
+    const route = PEOPLE_ROUTES.find((r) => r.name === routeName);
+    if (!route) throw new Error(`no route ${routeName}`);
+    const subject = route.prepare ? await route.prepare(setup, principal) : '';
+    const before = status === 403 ? await state() : undefined;
+    const response = await route.send(setup, principal, subject);
+    expect(response.statusCode, response.body).toBe(status);
+    if (before) {
+      expect((response.json() as { error: { code: string } }).error.code).toBe('forbidden');
+      expect(await state()).toEqual(before);
+    }
+  });
+
+  it('a planner books visits, reads its agency, and writes nothing else', async () => {
+    const writes: { method: string; url: string; payload?: unknown; headers?: Record<string, string> }[] = [
+      { method: 'PUT', url: URL, payload: PROJECT },
+      { method: 'PATCH', url: `${URL}/milestones`, payload: { clientContact: { actual: '2026-03-03' } } },
+      { method: 'POST', url: `${URL}/sites/import`, payload: CSV, headers: { 'content-type': 'text/csv' } },
+      {
+        method: 'POST',
+        url: '/v1/messages',
+        payload: { projectRef: PROJECT.orderNumber, template: 'accuse-reception' },
+      },
+      { method: 'POST', url: `/v1/messages/${NO_MESSAGE}/send` },
+      { method: 'POST', url: `/v1/messages/${NO_MESSAGE}/cancel` },
+      { method: 'PATCH', url: `/v1/messages/${NO_MESSAGE}`, payload: { blocks: { personalMessage: 'x' } } },
+      { method: 'PUT', url: '/v1/racs/rac-planning', payload: { displayName: 'Planning' } },
+      { method: 'PUT', url: '/v1/agencies/AERM/settings', payload: {} },
+      { method: 'POST', url: '/v1/keys', payload: { name: 'x', role: 'manager', agency: 'AERM' } },
+      { method: 'POST', url: '/v1/users', payload: newPerson('AERM') },
+    ];
+    const token = setup.secrets.pPlannerAERM;
+    for (const write of writes) {
+      const response = await asPerson(setup.t, token, write);
+      expect(response.statusCode, `${write.method} ${write.url}: ${response.body}`).toBe(403);
+    }
+    expect((await asPerson(setup.t, token, { method: 'GET', url: URL })).statusCode).toBe(200);
+    expect((await asPerson(setup.t, setup.secrets.pPlannerIDF, { method: 'GET', url: URL })).statusCode).toBe(403);
+  });
+
+  it('a session-cookie write from a foreign origin, or without the pages header, is refused', async () => {
+    const token = setup.secrets.pAdminAERM;
+    const cookies = { jalon_session: token };
+    const before = await state();
+    const attempts = [
+      // A form posted from another site: a simple request, no custom header.
+      { headers: { origin: 'https://evil.example', 'content-type': 'text/plain' } },
+      // A page of another origin that could add the header (a CORS preflight is never granted).
+      { headers: { origin: 'http://127.0.0.1:4444', 'x-jalon-csrf': '1' } },
+      { headers: { 'sec-fetch-site': 'cross-site', 'x-jalon-csrf': '1' } },
+      { headers: {} },
+    ];
+    for (const { headers } of attempts) {
+      const response = await setup.t.app.inject({
+        method: 'POST',
+        url: '/v1/users',
+        cookies,
+        headers,
+        payload: JSON.stringify(newPerson('AERM')),
+      });
+      expect(response.statusCode, JSON.stringify(headers)).toBe(403);
+      expect((response.json() as { error: { code: string } }).error.code).toBe('csrf');
+    }
+    expect(await state()).toEqual(before);
+    // The same write from the service's own pages goes through.
+    const own = await setup.t.app.inject({
+      method: 'POST',
+      url: '/v1/users',
+      cookies,
+      headers: { origin: 'http://127.0.0.1:3000', 'x-jalon-csrf': '1', 'content-type': 'application/json' },
+      payload: JSON.stringify(newPerson('AERM')),
+    });
+    expect(own.statusCode, own.body).toBe(201);
+    // Reads need no header; an API key needs none either.
+    expect((await setup.t.app.inject({ method: 'GET', url: '/v1/users', cookies })).statusCode).toBe(200);
   });
 });

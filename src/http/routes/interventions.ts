@@ -7,7 +7,7 @@ import { callerOf } from '../auth.js';
 
 const params = z.object({ ref, id: ref });
 const tags = ['interventions'];
-const PLANNERS = ['integration', 'rac', 'admin'] as const;
+const PLANNERS = ['integration', 'rac', 'planner', 'admin'] as const;
 
 export function interventionRoutes(interventions: Interventions): FastifyPluginAsyncZod {
   return async (app) => {

@@ -31,7 +31,7 @@ export function messageRoutes(messages: Messages, idempotency: Idempotency): Fas
           const { statusCode, body } = await create();
           return reply.status(statusCode).send(body);
         }
-        const result = await idempotency.run({ keyId: caller.keyId, key }, request.body, create);
+        const result = await idempotency.run({ keyId: caller.id, key }, request.body, create);
         if (result.replayed) void reply.header('idempotent-replayed', 'true');
         const body =
           result.statusCode >= 400 && result.body && typeof result.body === 'object' && 'error' in result.body
