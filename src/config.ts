@@ -188,7 +188,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const issue = result.error.issues[0];
     const name = issue?.path.join('.') || 'environment';
     const shown =
-      issue && typeof present[name] === 'string' && !/TOKEN|KEY|URL|SECRET/.test(name) ? ` (got "${present[name]}")` : '';
+      issue && typeof present[name] === 'string' && !/TOKEN|KEY|URL|SECRET/.test(name)
+        ? ` (got "${present[name]}")`
+        : '';
     throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid'}${shown}`);
   }
   return { ...result.data, embedded: result.data.DATABASE_URL === undefined };

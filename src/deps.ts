@@ -15,6 +15,7 @@ import { createRacs } from './racs/service.js';
 import { createRenderer } from './render/index.js';
 import { createAgencySettings } from './agencies/settings.js';
 import { createAutomation } from './automation/service.js';
+import { createDraftRefresher } from './messages/freshness.js';
 import type { Subscriber } from './history/followups.js';
 import { createInterventions } from './interventions/service.js';
 import { createHistory } from './history/service.js';
@@ -99,9 +100,12 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const messages = createMessages({ db, renderer, producer, settings, policy, now });
   const projects = createProjects({ db, now });
   const interventions = createInterventions({ db, messages, settings, now });
-  const racs = createRacs({ db });
+  const racs = createRacs({ db, now });
   // What reacts to committed history events, dispatched by the workers (workers/followups.ts).
-  const subscribers: Subscriber[] = [createAutomation({ db, messages, settings, logger, now })];
+  const subscribers: Subscriber[] = [
+    createAutomation({ db, messages, settings, logger, now }),
+    createDraftRefresher({ db, messages }),
+  ];
   const history = createHistory({ db });
   const stats = createStats({ db, now });
   const erasure = createErasure({ db, now });

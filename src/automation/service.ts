@@ -27,9 +27,11 @@ const automationFor = (project: Project): Actor => ({ name: 'automation', onBeha
 const DAY_MS = 24 * 3600 * 1000;
 const CLOSURE = 'cloture';
 
-/** The milestones an order event says were newly given an actual date. */
-const milestonesSet = (event: CommittedEvent): string[] =>
-  Array.isArray(event.data.milestonesSet) ? event.data.milestonesSet.filter((c) => typeof c === 'string') : [];
+/** The milestones an order event says were newly given (`milestonesSet`) or lost (`milestonesCleared`) an actual date. */
+const milestones = (event: CommittedEvent, key: 'milestonesSet' | 'milestonesCleared'): string[] => {
+  const list = event.data[key];
+  return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
+};
 
 /**
  * Milestone mails prepared without asking: the welcome mail when an order arrives, the
@@ -43,8 +45,8 @@ export function createAutomation(deps: AutomationDeps): Subscriber {
 
   async function alreadyDone(event: CommittedEvent, project: Project, template: string): Promise<boolean> {
     const rows = await messages.internal.find(db, { projectRef: project.ref, template });
-    // This event prepared it already, or an earlier one did and it is still alive.
-    return rows.some((m) => m.causeEventId === event.id || (m.origin === 'automation' && m.status !== 'cancelled'));
+    // This event prepared it already, or the order has one already (the RAC's own, say).
+    return rows.some((m) => m.causeEventId === event.id || m.status !== 'cancelled');
   }
 
   async function prepare(event: CommittedEvent, project: Project, template: string, mode: Mode, child?: string) {
@@ -83,7 +85,8 @@ export function createAutomation(deps: AutomationDeps): Subscriber {
     const project = await loadProject(db, event.projectRef);
     if (!project) return;
     const settings = (await deps.settings.get(project.agency)).automation;
-    const set = milestonesSet(event);
+    const set = milestones(event, 'milestonesSet');
+    if (milestones(event, 'milestonesCleared').includes('rle')) await withdrawRecap(event, project);
     try {
       if (event.type === 'project.created') await prepare(event, project, 'accuse-reception', settings.accuseReception);
       if (set.includes('rle')) await prepare(event, project, 'rle-recap', settings.rleRecap);
@@ -100,6 +103,16 @@ export function createAutomation(deps: AutomationDeps): Subscriber {
         data: { reason: err.message, eventId: event.id },
         at: now(),
       });
+    }
+  }
+
+  /** The RLE did not take place after all: the recap prepared for it is withdrawn. */
+  async function withdrawRecap(event: CommittedEvent, project: Project): Promise<void> {
+    const recaps = await messages.internal.find(db, { projectRef: project.ref, template: 'rle-recap', pending: true });
+    for (const recap of recaps.filter((m) => m.origin === 'automation')) {
+      await messages.internal.mirror(
+        await messages.internal.cancel(db, recap, automationFor(project), 'the RLE date was removed'),
+      );
     }
   }
 

@@ -255,6 +255,10 @@ export const messages = pgTable(
     // The history event an automation created this message from: a follow-up delivered twice
     // prepares it once.
     causeEventId: bigint('cause_event_id', { mode: 'number' }),
+    // When the content was last rendered, and from which version of the order: a message not
+    // sent yet is rendered again when its order, visit or RAC profile changes.
+    renderedAt: timestamp('rendered_at', { withTimezone: true, mode: 'date' }),
+    renderedVersion: integer('rendered_version'),
   },
   (t) => [
     index('messages_project_idx').on(t.projectRef, t.createdAt),

@@ -53,6 +53,8 @@ export const MOVES = {
   schedule: { from: ['draft'], to: 'scheduled', event: 'message.scheduled', counter: 'scheduled' },
   edit: { from: PENDING, to: 'same', event: 'message.edited' },
   reschedule: { from: PENDING, to: 'same', event: 'message.rescheduled' },
+  // Rendered again because its order, visit or RAC profile changed; what the sender typed stays.
+  rerender: { from: PENDING, to: 'same', event: 'message.rerendered' },
   cancel: { from: PENDING, to: 'cancelled', event: 'message.cancelled', counter: 'cancelled', stamps: 'cancelledAt' },
   // A worker takes the message; from `sending` only when the previous attempt is known not
   // to have reached the provider (see workers/delivery.ts).

@@ -34,14 +34,43 @@ export const createMessageSchema = z.strictObject({
   sendAt: instant.optional(),
   draft: z.boolean().optional(),
   transliterate: z.boolean().optional(),
+  /** For a milestone mail: cancel the pending one of the order (a prepared draft) in the same step. */
+  replaceDraft: z.boolean().optional(),
 });
 export type CreateMessage = z.output<typeof createMessageSchema>;
+
+/** The revision a change was based on: the `If-Match` header, or this field. */
+export const revision = z.number().int().min(1);
 
 export const patchMessageSchema = z
   .strictObject({
     sendAt: instant.optional(),
     blocks: blocksSchema.optional(),
     data: z.record(z.string(), z.unknown()).optional(),
+    revision: revision.optional(),
   })
-  .refine((value) => Object.keys(value).length > 0, 'give sendAt, blocks or data to change');
+  .refine((value) => Object.keys(value).some((key) => key !== 'revision'), 'give sendAt, blocks or data to change');
+
+export const BULK_MAX = 500;
+export const bulkSchema = z
+  .strictObject({
+    action: z.enum(['send', 'schedule', 'cancel'], { error: 'expected send, schedule or cancel' }),
+    sendAt: instant.optional(),
+    reason: z.string().trim().max(500).optional(),
+    items: z
+      .array(z.strictObject({ id: z.uuid({ error: 'a message id (UUID)' }), revision }))
+      .min(1, 'at least one message')
+      .max(BULK_MAX, `at most ${BULK_MAX} messages per call`),
+  })
+  .superRefine((value, ctx) => {
+    if (value.action === 'schedule' && !value.sendAt) {
+      ctx.addIssue({ code: 'custom', path: ['sendAt'], message: 'required to schedule' });
+    }
+    const seen = new Set<string>();
+    value.items.forEach((item, i) => {
+      if (seen.has(item.id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'id'], message: 'listed twice' });
+      seen.add(item.id);
+    });
+  });
+export type BulkInput = z.output<typeof bulkSchema>;
 export type PatchMessage = z.output<typeof patchMessageSchema>;

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { and, asc, eq, isNotNull } from 'drizzle-orm';
+import { isNotNull } from 'drizzle-orm';
 import type { AgencySettingsService } from '../agencies/settings.js';
-import type { Db, DbOrTx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { messages } from '../db/schema.js';
-import { AppError, invalid, notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import type { Actor } from '../history/record.js';
 import { assertProjectScope } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
@@ -11,13 +10,15 @@ import { loadProject } from '../projects/repository.js';
 import type { Project } from '../projects/schema.js';
 import type { Producer } from '../queue/producer.js';
 import type { Renderer } from '../render/index.js';
-import { type ComposeInput, content, createComposer } from './compose.js';
-import { isPending } from './lifecycle.js';
-import { findMessage, insert, type MessageRow, move } from './moves.js';
+import { createComposer } from './compose.js';
+import { findMessage, type MessageRow, move } from './moves.js';
+import { createOperations } from './operations.js';
 import { createQueueMirror } from './queueing.js';
 import type { RecipientPolicy } from './recipients.js';
-import type { CreateMessage, PatchMessage, RecipientRef } from './schema.js';
+import type { BulkInput, CreateMessage, PatchMessage } from './schema.js';
 import { messageView, type MessageView } from './view.js';
+
+export type { PrepareInput, Provenance } from './operations.js';
 
 export interface MessagesDeps {
   db: Db;
@@ -28,104 +29,39 @@ export interface MessagesDeps {
   now: () => Date;
 }
 
-/** A sendAt this far in the past is still "now": clocks of callers drift a little. */
-const PAST_TOLERANCE_MS = 60_000;
+/** Templates of which an order has one draft at a time: a second one would mail the client twice. */
+const MILESTONE_TEMPLATES = new Set(['accuse-reception', 'rle-recap', 'cloture']);
 
 export const actorOf = (caller: Caller, project: Project): Actor => ({
   name: caller.name,
   onBehalfOf: caller.role === 'rac' ? undefined : project.rac.id,
 });
 
-/** How a message came to be: by a caller's request, a visit's reminders, or an automation. */
-export interface Provenance {
-  origin?: string;
-  interventionId?: string;
-  parentId?: string;
-  /** The history event an automation acted on (a second delivery of it prepares nothing). */
-  causeEventId?: number;
-}
-
-export interface PrepareInput extends ComposeInput {
-  sendAt?: Date | undefined;
-  draft?: boolean | undefined;
+/** The message changed since the caller read it: 412, with what it is now. */
+function stale(row: MessageRow, expected: number): AppError {
+  return new AppError(
+    'stale_revision',
+    412,
+    `Message ${row.id} changed since it was read (revision ${expected}, now ${row.revision}): read it again before changing it`,
+    { details: { revision: row.revision, status: row.status } },
+  );
 }
 
 export function createMessages(deps: MessagesDeps) {
   const { db, now } = deps;
   const composer = createComposer(deps);
+  const ops = createOperations({ composer, now });
   const mirror = createQueueMirror(deps.producer);
 
-  function checkSendAt(sendAt: Date | undefined, path = 'body.sendAt'): Date {
-    const at = sendAt ?? now();
-    if (at.getTime() < now().getTime() - PAST_TOLERANCE_MS) {
-      throw invalid([{ path, message: `is in the past (${at.toISOString()}); omit it to send now` }]);
-    }
-    return at.getTime() < now().getTime() ? now() : at;
-  }
-
-  const siteOf = (data: Record<string, unknown>) => (typeof data.siteRef === 'string' ? data.siteRef : undefined);
-
-  /**
-   * Composes and stores a message in `tx` without queueing it: the caller queues it (`mirror`)
-   * once its transaction committed. Nothing is stored when the content cannot be rendered.
-   */
-  async function prepare(
-    tx: DbOrTx,
-    project: Project,
-    input: PrepareInput,
-    actor: Actor,
-    provenance: Provenance = {},
-  ): Promise<MessageRow> {
-    const { channel, recipients, rendered } = await composer.compose(tx, project, input);
-    const timing = await composer.sendingTime(tx, project, channel, checkSendAt(input.sendAt), siteOf(input.data));
-    const columns = content(rendered);
-    const warnings = timing.moved
-      ? [...columns.warnings, `outside the SMS hours: it will go at ${timing.sendAt.toISOString()}`]
-      : columns.warnings;
-    const draft = input.draft === true;
-    return insert(
-      tx,
-      {
-        id: randomUUID(),
-        projectRef: project.ref,
-        templateKey: input.template,
-        channel,
-        to: recipients.to,
-        cc: recipients.cc,
-        replyTo: channel === 'email' ? project.rac.email : null,
-        blocks: input.blocks,
-        data: input.data,
-        sendAt: timing.sendAt,
-        ...columns,
-        warnings,
-        createdBy: actor.name,
-        onBehalfOf: actor.onBehalfOf ?? null,
-        agency: project.agency,
-        racId: project.rac.id,
-        origin: provenance.origin ?? 'api',
-        interventionId: provenance.interventionId ?? null,
-        parentId: provenance.parentId ?? null,
-        causeEventId: provenance.causeEventId ?? null,
-      },
-      {
-        now: now(),
-        actor,
-        draft,
-        data: {
-          sendAt: timing.sendAt.toISOString(),
-          to: recipients.to.map((r) => r.contactId ?? 'explicit'),
-          ...(draft ? {} : { from: 'new' }),
-        },
-      },
-    );
-  }
-
-  async function loadScoped(id: string, caller: Caller): Promise<{ row: MessageRow; project: Project }> {
+  /** `orders`: orders already read in this request (a bulk action reads each once). */
+  async function loadScoped(id: string, caller: Caller, expected?: number, orders?: Map<string, Project | undefined>) {
     const row = await findMessage(db, id);
     if (!row) throw notFound(`Message ${id}`);
-    const project = await loadProject(db, row.projectRef);
+    if (orders && !orders.has(row.projectRef)) orders.set(row.projectRef, await loadProject(db, row.projectRef));
+    const project = orders ? orders.get(row.projectRef) : await loadProject(db, row.projectRef);
     if (!project) throw notFound(`Project ${row.projectRef}`);
     assertProjectScope(caller, project);
+    if (expected !== undefined && expected !== row.revision) throw stale(row, expected);
     return { row, project };
   }
 
@@ -136,74 +72,69 @@ export function createMessages(deps: MessagesDeps) {
     return project;
   }
 
-  const notEditable = (row: MessageRow) =>
-    new AppError('conflict', 409, `Message ${row.id} is ${row.status}: only drafts and scheduled messages can change`);
-
-  /** Draft to scheduled: now, or at its sendAt if that is still ahead (or at the given time). */
-  async function schedule(tx: DbOrTx, row: MessageRow, project: Project, actor: Actor, at?: Date) {
-    if (row.status === 'scheduled' && !at) return row;
-    const wanted = at ?? (row.sendAt.getTime() < now().getTime() ? now() : row.sendAt);
-    const { sendAt } = await composer.sendingTime(tx, project, row.channel, wanted, siteOf(row.data));
-    const next = await move(tx, 'schedule', row.id, {
-      now: now(),
-      actor,
-      set: { sendAt },
-      data: { sendAt: sendAt.toISOString(), from: 'draft' },
-    });
-    if (!next) throw notEditable((await findMessage(tx, row.id)) ?? row);
-    return next;
-  }
-
-  async function cancel(tx: DbOrTx, row: MessageRow, actor: Actor, reason?: string) {
-    if (row.status === 'cancelled') return row;
-    const next = await move(tx, 'cancel', row.id, { now: now(), actor, data: reason ? { reason } : {} });
-    if (!next) {
-      const current = (await findMessage(tx, row.id)) ?? row;
-      throw new AppError('conflict', 409, `Message ${row.id} is ${current.status} and can no longer be cancelled`);
+  /** A move refused by its revision guard is a 412; by its status, a 409 (from the operation). */
+  async function guarded<T>(id: string, expected: number | undefined, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (expected === undefined || !(error instanceof AppError) || error.statusCode !== 409) throw error;
+      const current = await findMessage(db, id);
+      if (current && current.revision !== expected) throw stale(current, expected);
+      throw error;
     }
+  }
+
+  type Orders = Map<string, Project | undefined>;
+
+  async function send(id: string, caller: Caller, expected?: number, orders?: Orders) {
+    const { row, project } = await loadScoped(id, caller, expected, orders);
+    const next = await guarded(id, expected, () => ops.schedule(db, row, project, actorOf(caller, project)));
+    await mirror(next);
     return next;
   }
 
-  /** New sendAt, blocks or data before the message goes; the content is rendered again. */
-  async function update(
-    tx: DbOrTx,
-    row: MessageRow,
-    project: Project,
-    input: PatchMessage,
-    actor: Actor,
-    to?: RecipientRef[],
-  ) {
-    if (!isPending(row.status)) throw notEditable(row);
-    const blocks = input.blocks ? { ...row.blocks, ...input.blocks } : row.blocks;
-    const data = input.data ? { ...row.data, ...input.data } : row.data;
-    const { recipients, rendered } = await composer.compose(tx, project, {
-      template: row.templateKey,
-      recipients: { to: to ?? row.to.map(toRef), cc: row.cc.map(toRef) },
-      blocks,
-      data,
-    });
-    const { sendAt } = input.sendAt
-      ? await composer.sendingTime(tx, project, row.channel, input.sendAt, siteOf(data))
-      : { sendAt: row.sendAt };
-    const next = await move(tx, input.sendAt ? 'reschedule' : 'edit', row.id, {
-      now: now(),
-      actor,
-      set: { sendAt, blocks, data, to: recipients.to, cc: recipients.cc, ...content(rendered) },
-      data: { changes: Object.keys(input), sendAt: sendAt.toISOString() },
-    });
-    if (!next) throw notEditable((await findMessage(tx, row.id)) ?? row);
+  async function cancel(id: string, caller: Caller, reason?: string, expected?: number, orders?: Orders) {
+    const { row, project } = await loadScoped(id, caller, expected, orders);
+    const next = await guarded(id, expected, () =>
+      ops.cancel(db, row, actorOf(caller, project), reason, expected !== undefined),
+    );
+    await mirror(next);
+    return next;
+  }
+
+  async function schedule(id: string, caller: Caller, sendAt: Date, expected?: number, orders?: Orders) {
+    const { row, project } = await loadScoped(id, caller, expected, orders);
+    const at = ops.checkSendAt(sendAt);
+    const next = await guarded(id, expected, () => ops.schedule(db, row, project, actorOf(caller, project), at));
+    await mirror(next, { moved: true });
     return next;
   }
 
   return {
     async create(input: CreateMessage, caller: Caller): Promise<MessageView> {
       const project = await scopedProject(input.projectRef, caller);
-      const row = await prepare(
-        db,
-        project,
-        { ...input, blocks: input.blocks ?? {}, data: input.data ?? {} },
-        actorOf(caller, project),
-      );
+      const actor = actorOf(caller, project);
+      const replaced: MessageRow[] = [];
+      const row = await db.transaction(async (tx) => {
+        if (MILESTONE_TEMPLATES.has(input.template)) {
+          const pending = (await ops.find(tx, { projectRef: project.ref, template: input.template })).filter(
+            (m) => m.status === 'draft',
+          );
+          if (pending.length > 0 && !input.replaceDraft) {
+            const [first] = pending;
+            throw new AppError(
+              'draft_exists',
+              409,
+              `Order ${project.ref} already has a ${input.template} draft waiting for review (message ${first?.id}): ` +
+                'edit and send it, or pass replaceDraft: true to replace it',
+              { details: { messageId: first?.id, status: first?.status } },
+            );
+          }
+          for (const old of pending) replaced.push(await ops.cancel(tx, old, actor, 'replaced by a new message'));
+        }
+        return ops.prepare(tx, project, { ...input, blocks: input.blocks ?? {}, data: input.data ?? {} }, actor);
+      });
+      for (const old of replaced) await mirror(old);
       await mirror(row);
       return messageView(row);
     },
@@ -236,18 +167,53 @@ export function createMessages(deps: MessagesDeps) {
     },
 
     /** A reviewed draft goes out: now, or at its sendAt if that is still ahead. */
-    async send(id: string, caller: Caller): Promise<MessageView> {
-      const { row, project } = await loadScoped(id, caller);
-      const next = await schedule(db, row, project, actorOf(caller, project));
-      await mirror(next);
+    send: async (id: string, caller: Caller, expected?: number) => messageView(await send(id, caller, expected)),
+
+    cancel: async (id: string, caller: Caller, reason?: string, expected?: number) =>
+      messageView(await cancel(id, caller, reason, expected)),
+
+    async patch(id: string, input: PatchMessage, caller: Caller, expected?: number): Promise<MessageView> {
+      const revision = expected ?? input.revision;
+      const { row, project } = await loadScoped(id, caller, revision);
+      const { revision: _revision, ...change } = input;
+      const next = await guarded(id, revision, () => ops.update(db, row, project, change, actorOf(caller, project)));
+      await mirror(next, { moved: input.sendAt !== undefined });
       return messageView(next);
     },
 
-    async cancel(id: string, caller: Caller, reason?: string): Promise<MessageView> {
-      const { row, project } = await loadScoped(id, caller);
-      const next = await cancel(db, row, actorOf(caller, project), reason);
-      await mirror(next);
-      return messageView(next);
+    /**
+     * One action on many messages (a RAC reviewing 250 visit notices). Each message is moved
+     * by its own statement, guarded by the revision the caller saw: done, or refused with its
+     * reason, never half-done.
+     */
+    async bulk(input: BulkInput, caller: Caller) {
+      const results = [];
+      const orders: Orders = new Map();
+      for (const item of input.items) {
+        try {
+          const row =
+            input.action === 'send'
+              ? await send(item.id, caller, item.revision, orders)
+              : input.action === 'cancel'
+                ? await cancel(item.id, caller, input.reason, item.revision, orders)
+                : await schedule(item.id, caller, input.sendAt ?? now(), item.revision, orders);
+          results.push({
+            id: item.id,
+            ok: true as const,
+            status: row.status,
+            revision: row.revision,
+            sendAt: row.sendAt.toISOString(),
+          });
+        } catch (error) {
+          if (!(error instanceof AppError) || error.statusCode >= 500) throw error;
+          results.push({
+            id: item.id,
+            ok: false as const,
+            error: { code: error.code, status: error.statusCode, message: error.message },
+          });
+        }
+      }
+      return { done: results.filter((r) => r.ok).length, refused: results.filter((r) => !r.ok).length, results };
     },
 
     /**
@@ -263,61 +229,27 @@ export function createMessages(deps: MessagesDeps) {
         where: isNotNull(messages.unconfirmedAt),
       });
       if (!next) {
-        throw new AppError('conflict', 409, `Message ${id} is ${row.status}: only an unconfirmed message can be resent`);
+        throw new AppError(
+          'conflict',
+          409,
+          `Message ${id} is ${row.status}: only an unconfirmed message can be resent`,
+        );
       }
       await mirror(next, { moved: true });
       return messageView(next);
     },
 
-    async patch(id: string, input: PatchMessage, caller: Caller): Promise<MessageView> {
-      const { row, project } = await loadScoped(id, caller);
-      if (input.sendAt) checkSendAt(input.sendAt);
-      const next = await update(db, row, project, input, actorOf(caller, project));
-      await mirror(next, { moved: input.sendAt !== undefined });
-      return messageView(next);
-    },
-
     /** Renders without storing, to refuse bad input before anything is written. */
-    async checkRender(project: Project, input: ComposeInput): Promise<void> {
+    async checkRender(project: Project, input: Parameters<typeof composer.compose>[2]): Promise<void> {
       await composer.compose(db, project, input);
     },
 
     /**
-     * For visits and automations, which act on the messages they own inside their own
-     * transaction, then mirror them in the queue once committed: same moves, same history.
+     * For visits, automations and follow-ups, which act on the messages they own inside their
+     * own transaction, then mirror them in the queue once committed: same moves, same history.
      */
-    internal: {
-      prepare,
-      schedule,
-      cancel,
-      update,
-      mirror,
-      find: (
-        tx: DbOrTx,
-        where: { projectRef: string; interventionId?: string; parentId?: string; template?: string },
-      ) =>
-        tx
-          .select()
-          .from(messages)
-          .where(
-            and(
-              eq(messages.projectRef, where.projectRef),
-              where.interventionId ? eq(messages.interventionId, where.interventionId) : undefined,
-              where.parentId ? eq(messages.parentId, where.parentId) : undefined,
-              where.template ? eq(messages.templateKey, where.template) : undefined,
-            ),
-          )
-          .orderBy(asc(messages.createdAt)),
-    },
+    internal: { ...ops, mirror },
   };
-}
-
-/** A stored recipient as the sender would have named it, so an edit keeps the same people. */
-function toRef(r: { address: string; contactId?: string | undefined; name?: string | undefined }) {
-  if (r.contactId) return { contactId: r.contactId };
-  return r.address.includes('@')
-    ? { email: r.address, ...(r.name ? { name: r.name } : {}) }
-    : { mobile: r.address, ...(r.name ? { name: r.name } : {}) };
 }
 
 export type Messages = ReturnType<typeof createMessages>;

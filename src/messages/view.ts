@@ -27,6 +27,9 @@ export function messageView(row: Row) {
     providerId: row.providerId,
     lastError: row.lastError,
     revision: row.revision,
+    // When the content was last rendered and from which version of the order.
+    renderedAt: iso(row.renderedAt),
+    renderedFromVersion: row.renderedVersion,
     // The outcome of the last attempt was lost: the client may or may not have received it.
     unconfirmedAt: iso(row.unconfirmedAt),
     origin: row.origin,

@@ -40,6 +40,13 @@ function milestonesSet(before: Milestones | undefined, after: Milestones): Miles
   return (Object.keys(after) as MilestoneCode[]).filter((code) => !before?.[code]?.actual && after[code]?.actual);
 }
 
+/** The milestones whose actual date a change removed (a meeting recorded by mistake, say). */
+function milestonesCleared(before: Milestones | undefined, after: Milestones): MilestoneCode[] {
+  return (Object.keys(before ?? {}) as MilestoneCode[]).filter(
+    (code) => before?.[code]?.actual && !after[code]?.actual,
+  );
+}
+
 export interface ProjectsDeps {
   db: Db;
   now: () => Date;
@@ -108,7 +115,11 @@ export function createProjects({ db, now }: ProjectsDeps) {
         projectRef: ref,
         type: 'project.updated',
         actor: actorOf(caller),
-        data: { changes, milestonesSet: milestonesSet(existing.milestones, input.milestones) },
+        data: {
+          changes,
+          milestonesSet: milestonesSet(existing.milestones, input.milestones),
+          milestonesCleared: milestonesCleared(existing.milestones, input.milestones),
+        },
         at: now(),
       });
       return { created: false, changed: true, before: existing };
@@ -153,7 +164,11 @@ export function createProjects({ db, now }: ProjectsDeps) {
         projectRef: ref,
         type: 'milestones.updated',
         actor: actorOf(caller),
-        data: { changes, milestonesSet: milestonesSet(project.milestones, next) },
+        data: {
+          changes,
+          milestonesSet: milestonesSet(project.milestones, next),
+          milestonesCleared: milestonesCleared(project.milestones, next),
+        },
         at: now(),
       });
     });

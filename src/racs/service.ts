@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, DbOrTx } from '../db/client.js';
 import { racProfiles } from '../db/schema.js';
 import { AppError, invalid, notFound } from '../errors.js';
 import { inAgency } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
+import { PENDING } from '../messages/lifecycle.js';
 import { racProfileSchema } from '../render/index.js';
 
 /**
@@ -64,7 +65,25 @@ const find = async (db: DbOrTx, id: string, lock = false) => {
   return row;
 };
 
-export function createRacs({ db }: { db: Db }) {
+/**
+ * One event in the history of every order of the RAC with a message still to send: the
+ * signature those messages carry changes (rendered again as a follow-up, src/messages/freshness.ts).
+ */
+async function recordProfileChange(tx: DbOrTx, id: string, caller: Caller, at: Date): Promise<void> {
+  const pending = sql.join(
+    PENDING.map((status) => sql`${status}`),
+    sql`, `,
+  );
+  await tx.execute(sql`with ev as (
+      insert into history_events (project_ref, type, actor, data, at)
+      select distinct m.project_ref, 'rac.profile_updated', ${caller.name}, ${JSON.stringify({ racId: id })}::jsonb,
+        ${at.toISOString()}::timestamptz
+      from messages m where m.rac_id = ${id} and m.status in (${pending})
+      returning id, at)
+    insert into event_outbox (event_id, available_at) select id, at from ev`);
+}
+
+export function createRacs({ db, now }: { db: Db; now: () => Date }) {
   async function put(
     id: string,
     input: RacProfileInput,
@@ -92,18 +111,18 @@ export function createRacs({ db }: { db: Db }) {
         phone: input.phone ?? null,
         email: input.email ?? null,
         photoUrl: input.photoUrl ?? null,
-        updatedAt: new Date(),
+        updatedAt: now(),
       };
-      if (existing) {
-        const [row] = await tx.update(racProfiles).set(values).where(eq(racProfiles.id, id)).returning();
-        return row;
-      }
-      // Created by a concurrent request since the read: checked again against that one.
-      const [row] = await tx
-        .insert(racProfiles)
-        .values({ id, ...values })
-        .onConflictDoNothing()
-        .returning();
+      // An insert that finds the profile created by a concurrent request since the read
+      // returns nothing: the whole put is tried again, checked against that one.
+      const [row] = existing
+        ? await tx.update(racProfiles).set(values).where(eq(racProfiles.id, id)).returning()
+        : await tx
+            .insert(racProfiles)
+            .values({ id, ...values })
+            .onConflictDoNothing()
+            .returning();
+      if (row) await recordProfileChange(tx, id, caller, now());
       return row;
     });
     if (outcome) return view(outcome);

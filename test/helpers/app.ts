@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { inject } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../src/agencies/settings.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createDeps, type Deps } from '../../src/deps.js';
@@ -89,4 +90,15 @@ export async function createTestApp(backend: Backend, env: Record<string, string
       await database.drop();
     },
   };
+}
+
+/**
+ * The agency's milestone mails left to the people (automation off): for suites that send the
+ * welcome mail by hand and would otherwise meet the prepared draft (a second one is refused).
+ */
+export async function milestoneMailsByHand(t: Pick<TestApp, 'deps'>, agency: string): Promise<void> {
+  await t.deps.settings.put(agency, {
+    ...DEFAULT_SETTINGS,
+    automation: { ...DEFAULT_SETTINGS.automation, accuseReception: 'off', rleRecap: 'off', cloture: 'off' },
+  });
 }

@@ -75,8 +75,7 @@ const freshId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++se
 
 /** A draft on the order, made by the service so that it costs no request of any key. */
 const draft = async ({ t, admin }: Setup) =>
-  (await t.deps.messages.create({ projectRef: PROJECT.orderNumber, template: 'accuse-reception', draft: true }, admin))
-    .id;
+  (await t.deps.messages.create({ projectRef: PROJECT.orderNumber, template: 'relance-bilan', draft: true }, admin)).id;
 
 // A visit a month ahead, on a weekday morning: always in the future, whatever the date of the run.
 const VISIT_DAY = DateTime.now()
@@ -164,7 +163,7 @@ const ROUTES: Route[] = [
       t.request(key, {
         method: 'POST',
         url: '/v1/messages',
-        payload: { projectRef: PROJECT.orderNumber, template: 'accuse-reception', draft: true },
+        payload: { projectRef: PROJECT.orderNumber, template: 'relance-bilan', draft: true },
       }),
     allowed: { adminAll: 201, adminAERM: 201, integrationAERM: 201, racOwn: 201 },
   },
@@ -196,6 +195,27 @@ const ROUTES: Route[] = [
         url: `/v1/messages/${id}`,
         payload: { blocks: { personalMessage: 'Ravi de travailler avec vous.' } },
       }),
+    allowed: SENDERS,
+  },
+  {
+    // One result per message: a message out of the key's scope is refused inside the answer,
+    // so the cell reads that message's own status.
+    name: 'POST /v1/messages/bulk',
+    prepare: draft,
+    send: async (t, key, id) => {
+      const response = await t.request(key, {
+        method: 'POST',
+        url: '/v1/messages/bulk',
+        payload: { action: 'send', items: [{ id, revision: 1 }] },
+      });
+      const refused = response.statusCode === 200 ? response.json().results[0]?.error : undefined;
+      if (!refused) return response;
+      // Read as the answer a request for that message alone would have got.
+      return Object.assign(Object.create(response) as typeof response, {
+        statusCode: refused.status,
+        json: () => ({ error: refused }),
+      });
+    },
     allowed: SENDERS,
   },
   {

@@ -5,6 +5,7 @@ import { loadFixture } from '../helpers/fixtures.js';
 import pg from 'pg';
 import { smsHoursOffsetMs } from '../helpers/clock.js';
 import { TEST_DATABASE_URL } from '../helpers/env.js';
+import { milestoneMailsByHand } from '../helpers/app.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 
 const inMs = (ms: number) => new Date(Date.now() + ms).toISOString();
@@ -22,6 +23,7 @@ describe.each(BACKENDS)('delivery on %s', (backend) => {
 
   beforeAll(async () => {
     p = await createPipeline(backend);
+    await milestoneMailsByHand(p, fixture.agency);
     const put = await p.request(p.adminKey, {
       method: 'PUT',
       url: `/v1/projects/${fixture.orderNumber}`,
@@ -151,6 +153,7 @@ describe('delivery faults (PostgreSQL)', () => {
   beforeAll(async () => {
     // Inside the SMS hours, whenever the suite runs: an SMS sent "now" goes now.
     p = await createPipeline('postgres', { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
+    await milestoneMailsByHand(p, fixture.agency);
     await p.request(p.adminKey, { method: 'PUT', url: `/v1/projects/${fixture.orderNumber}`, payload: fixture });
   });
   afterAll(async () => p?.close());
@@ -249,6 +252,7 @@ describe('a database failure right after the provider accepted (PostgreSQL)', ()
 
   beforeAll(async () => {
     p = await createPipeline('postgres', { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
+    await milestoneMailsByHand(p, fixture.agency);
     database = new URL(p.deps.config.DATABASE_URL ?? '').pathname.slice(1);
     await p.request(p.adminKey, { method: 'PUT', url: `/v1/projects/${fixture.orderNumber}`, payload: fixture });
   });

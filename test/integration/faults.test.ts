@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFixture } from '../helpers/fixtures.js';
+import { milestoneMailsByHand } from '../helpers/app.js';
 import { createPipeline, TWILIO_TOKEN, type Pipeline } from '../helpers/pipeline.js';
 import { spawnEntry } from '../helpers/process.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
@@ -59,6 +60,7 @@ describe('when Redis is stopped', () => {
   beforeAll(async () => {
     redis = await startPrivateRedis();
     p = await createPipeline('postgres', { REDIS_URL: redis.url });
+    await milestoneMailsByHand(p, fixture.agency);
     await load(p);
   });
   afterAll(async () => {
@@ -91,6 +93,7 @@ describe('when Redis loses its data', () => {
   beforeAll(async () => {
     redis = await startPrivateRedis();
     p = await createPipeline('postgres', { REDIS_URL: redis.url, RECONCILE_INTERVAL_MS: '1000' }, { workers: false });
+    await milestoneMailsByHand(p, fixture.agency);
     await load(p);
   });
   afterAll(async () => {
@@ -118,6 +121,7 @@ describe('when a worker is killed in the middle of a batch', () => {
   let p: Pipeline;
   beforeAll(async () => {
     p = await createPipeline('postgres', {}, { workers: false });
+    await milestoneMailsByHand(p, fixture.agency);
     await load(p);
   });
   afterAll(async () => p?.close());
@@ -186,6 +190,7 @@ describe('Twilio status callbacks', () => {
   beforeAll(async () => {
     // Inside the SMS hours, whenever the suite runs: an SMS sent "now" goes now.
     p = await createPipeline('postgres', { CLOCK_OFFSET_MS: String(smsHoursOffsetMs()) });
+    await milestoneMailsByHand(p, fixture.agency);
     await load(p);
   });
   afterAll(async () => p?.close());

@@ -112,14 +112,22 @@ describe.each(BACKENDS)('projects on %s', (backend) => {
       sql`select type, data from history_events where project_ref = ${fixture.orderNumber} order by id`,
     );
     const rows = (history as unknown as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
-    // The new order got its welcome mail prepared; the RLE taking place, its recap.
+    // The new order got its welcome mail prepared; the RLE taking place, its recap; the welcome
+    // mail, still a draft, was rendered again from the changed order.
     expect(rows.map((r) => r.type)).toEqual([
       'project.created',
       'message.drafted',
       'milestones.updated',
       'message.drafted',
+      'message.rerendered',
     ]);
-    expect(rows.map((r) => r.data.template)).toEqual([undefined, 'accuse-reception', undefined, 'rle-recap']);
+    expect(rows.map((r) => r.data.template)).toEqual([
+      undefined,
+      'accuse-reception',
+      undefined,
+      'rle-recap',
+      'accuse-reception',
+    ]);
     expect(rows[2]?.data.changes).toEqual({
       'rle.actual': '2026-05-22',
       'rlp.planned': null,

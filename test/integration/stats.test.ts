@@ -290,14 +290,14 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
     expect((await api('portail AERM', 'POST', `/v1/messages/${recap.id}/cancel`, {})).statusCode).toBe(200);
     event(a, 'message.cancelled', 'portail AERM', { ...msg(recap.id, 'rle-recap', 'email'), onBehalfOf: 'rac-roux' });
 
-    // B: a welcome mail refused by the mail server, an SMS Twilio reports undelivered.
+    // B: a survey reminder refused by the mail server, an SMS Twilio reports undelivered.
     p.smtp.failNext(550);
-    const bounced = await create('portail AERM', { projectRef: b, template: 'accuse-reception' });
+    const bounced = await create('portail AERM', { projectRef: b, template: 'relance-bilan' });
     event(b, 'message.scheduled', 'portail AERM', {
-      ...msg(bounced.id, 'accuse-reception', 'email'),
+      ...msg(bounced.id, 'relance-bilan', 'email'),
       onBehalfOf: 'rac-laurent',
     });
-    await delivered(b, bounced.id, { ...msg(bounced.id, 'accuse-reception', 'email') }, 'failed');
+    await delivered(b, bounced.id, { ...msg(bounced.id, 'relance-bilan', 'email') }, 'failed');
     const smsB = await create('portail AERM', {
       projectRef: b,
       template: 'rappel-intervention',

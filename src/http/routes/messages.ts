@@ -1,11 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Idempotency } from '../../messages/idempotency.js';
-import { createMessageSchema, patchMessageSchema } from '../../messages/schema.js';
+import { bulkSchema, createMessageSchema, patchMessageSchema } from '../../messages/schema.js';
+import { invalid } from '../../errors.js';
 import type { Messages } from '../../messages/service.js';
 import { callerOf } from '../auth.js';
 
 const params = z.object({ id: z.uuid({ error: 'a message id (UUID)' }) });
+/** `If-Match: "3"` (or 3): the revision the caller read; a stale one answers 412. */
+const ifMatch = z.object({ 'if-match': z.string().max(40).optional() }).loose();
+
+function expectedRevision(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw invalid([{ path: 'headers.if-match', message: 'expected the message revision, e.g. "3"' }]);
+  return Number(match[1]);
+}
 const tags = ['messages'];
 const SENDERS = ['integration', 'rac', 'admin'] as const;
 
@@ -43,12 +53,34 @@ export function messageRoutes(messages: Messages, idempotency: Idempotency): Fas
 
     app.get(
       '/messages/:id',
-      { schema: { tags, summary: 'A message: status, timestamps, content', params } },
-      async (request) => messages.get(request.params.id, callerOf(request)),
+      { schema: { tags, summary: 'A message: status, timestamps, content (ETag: its revision)', params } },
+      async (request, reply) => {
+        const message = await messages.get(request.params.id, callerOf(request));
+        return reply.header('etag', `"${message.revision}"`).send(message);
+      },
     );
 
-    app.post('/messages/:id/send', { schema: { tags, summary: 'Send a reviewed draft', params } }, async (request) =>
-      messages.send(request.params.id, callerOf(request, SENDERS)),
+    app.post(
+      '/messages/:id/send',
+      {
+        schema: { tags, summary: 'Send a reviewed draft (If-Match: the revision reviewed)', params, headers: ifMatch },
+      },
+      async (request) =>
+        messages.send(request.params.id, callerOf(request, SENDERS), expectedRevision(request.headers['if-match'])),
+    );
+
+    app.post(
+      '/messages/bulk',
+      {
+        schema: {
+          tags,
+          summary: 'Send, schedule or cancel up to 500 messages, each at the revision reviewed',
+          description:
+            'One result per message: done, or the reason it was refused (412 stale, 409 no longer pending…).',
+          body: bulkSchema,
+        },
+      },
+      async (request) => messages.bulk(request.body, callerOf(request, SENDERS)),
     );
 
     app.post(
@@ -58,10 +90,17 @@ export function messageRoutes(messages: Messages, idempotency: Idempotency): Fas
           tags,
           summary: 'Cancel a draft or scheduled message',
           params,
+          headers: ifMatch,
           body: z.strictObject({ reason: z.string().max(500).optional() }).nullish(),
         },
       },
-      async (request) => messages.cancel(request.params.id, callerOf(request, SENDERS), request.body?.reason),
+      async (request) =>
+        messages.cancel(
+          request.params.id,
+          callerOf(request, SENDERS),
+          request.body?.reason,
+          expectedRevision(request.headers['if-match']),
+        ),
     );
 
     app.post(
@@ -78,8 +117,22 @@ export function messageRoutes(messages: Messages, idempotency: Idempotency): Fas
 
     app.patch(
       '/messages/:id',
-      { schema: { tags, summary: 'Reschedule or edit a message before it goes', params, body: patchMessageSchema } },
-      async (request) => messages.patch(request.params.id, request.body, callerOf(request, SENDERS)),
+      {
+        schema: {
+          tags,
+          summary: 'Reschedule or edit a message before it goes (If-Match or revision: the one read)',
+          params,
+          headers: ifMatch,
+          body: patchMessageSchema,
+        },
+      },
+      async (request) =>
+        messages.patch(
+          request.params.id,
+          request.body,
+          callerOf(request, SENDERS),
+          expectedRevision(request.headers['if-match']),
+        ),
     );
   };
 }
