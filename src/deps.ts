@@ -67,6 +67,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    onConnectionError: (error) => logger.warn({ code: error.code }, 'database connection lost; reconnecting'),
   });
   await database.migrate();
   const db = database.db;
