@@ -59,6 +59,15 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(2 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
+    // Load shedding: past one of these limits the API answers 503 with Retry-After; 0 turns a check off.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
+    OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: z.coerce
+      .number({ error: 'expected a number between 0 and 1' })
+      .min(0, 'expected a number between 0 and 1')
+      .max(1, 'expected a number between 0 and 1')
+      .default(0),
+    OVERLOAD_MAX_HEAP_USED_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(0),
+    OVERLOAD_MAX_RSS_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(0),
     BOOTSTRAP_ADMIN_KEY: z
       .string()
       .regex(/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/, 'expected a key of the form jln_XXXXXXXX_…')

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
+import { waitFor } from '../helpers/process.js';
 
 describe.each(BACKENDS)('operations endpoints on %s', (backend) => {
   let t: TestApp;
@@ -88,6 +89,25 @@ describe('when a dependency is down', () => {
       expect(error.code).toBe('internal');
       expect(error.requestId).toBe(response.headers['x-request-id']);
       expect(JSON.stringify(error)).not.toMatch(/corrupted|postgresql/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('load shedding', () => {
+  it('answers 503 with Retry-After past the configured event-loop delay', async () => {
+    const t = await createTestApp('postgres', { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '1' });
+    try {
+      const blockUntil = Date.now() + 300;
+      while (Date.now() < blockUntil) {
+        // A blocked event loop, as under a burst of synchronous work.
+      }
+      const shed = await waitFor(async () => {
+        const response = await t.request(undefined, { method: 'GET', url: '/health' });
+        return response.statusCode === 503 ? response : undefined;
+      }, 5_000);
+      expect(shed.headers['retry-after']).toBeDefined();
     } finally {
       await t.close();
     }
