@@ -65,7 +65,10 @@ export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
 }
 
 export async function announceBootstrapKey(deps: Deps): Promise<void> {
-  const key = await deps.keys.ensureBootstrapKey(deps.config.BOOTSTRAP_ADMIN_KEY);
+  // Replicas starting together on an empty database create one key between them.
+  const key = await deps.database.exclusive('bootstrap-key', () =>
+    deps.keys.ensureBootstrapKey(deps.config.BOOTSTRAP_ADMIN_KEY),
+  );
   if (!key) return;
   // Printed straight to the terminal, once, and never through the logger.
   process.stdout.write(

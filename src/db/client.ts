@@ -20,7 +20,13 @@ export type DbOrTx = Db | Tx;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** Applies pending migrations; processes starting together take turns. */
   migrate(): Promise<void>;
+  /**
+   * Runs `work` while holding the lock called `name`, which every process on this database
+   * shares (a PostgreSQL advisory lock; the embedded database admits one process anyway).
+   */
+  exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,12 +58,25 @@ async function openPostgres(url: string, max: number, onError: (error: Error) =>
   pool.on('error', () => {});
   releaseWhenBeginFails(pool);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
+  // On a connection of its own, outside the pool, so that `work` can use every pooled one;
+  // closing that connection releases the lock, even when the process dies holding it.
+  const exclusive = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    client.on('error', onError);
+    await client.connect();
+    try {
+      await client.query('select pg_advisory_lock(hashtext($1))', [`jalon:${name}`]);
+      return await work();
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
   return {
     db,
     kind: 'postgres',
-    migrate: async () => {
-      await migratePg(drizzlePg(pool, { schema }), { migrationsFolder: MIGRATIONS });
-    },
+    migrate: () =>
+      exclusive('migrations', () => migratePg(drizzlePg(pool, { schema }), { migrationsFolder: MIGRATIONS })),
+    exclusive,
     // Straight to the driver, so that a failure reads as the server's own message.
     ping: async () => {
       await pool.query('select 1');
@@ -110,6 +129,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     migrate: async () => {
       await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS });
     },
+    exclusive: (_name, work) => work(),
     ping: async () => {
       if (client.closed) throw new Error('the embedded database is closed');
       await client.query('select 1');
