@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { withTimeout } from './lib/timeout.js';
@@ -85,24 +86,14 @@ export async function announceBootstrapKey(deps: Deps): Promise<void> {
   );
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM; a second signal or the timeout forces the exit. */
-export function onShutdown(deps: Deps, stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    deps.logger.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      deps.logger.error('shutdown took too long, exiting');
-      process.exit(1);
-    }, deps.config.SHUTDOWN_TIMEOUT_MS).unref();
-    stop()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        deps.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+/**
+ * Stops gracefully once, on SIGINT or SIGTERM, or after logging an uncaught error; a second
+ * signal or SHUTDOWN_TIMEOUT_MS forces the exit.
+ */
+export function closeGracefully(deps: Deps, stop: () => Promise<void>): void {
+  closeWithGrace({ delay: deps.config.SHUTDOWN_TIMEOUT_MS, logger: deps.logger }, async ({ signal, err }) => {
+    if (err) deps.logger.error({ err }, 'uncaught error, shutting down');
+    else deps.logger.info({ signal }, 'shutting down');
+    await stop();
+  });
 }
