@@ -44,6 +44,14 @@ export async function depsOrExit(config: Config): Promise<Deps> {
   }
 }
 
+/** A URL fit for a terminal or a log: user name and password left out. */
+export function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}
+
 /** True when Redis answers; otherwise prints one line with the URL and how to start one. */
 export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
   try {
@@ -54,7 +62,7 @@ export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
     return true;
   } catch {
     const line =
-      `Redis is not reachable at ${deps.config.REDIS_URL}: start one with ` +
+      `Redis is not reachable at ${withoutCredentials(deps.config.REDIS_URL)}: start one with ` +
       '`redis-server --daemonize yes` (or `docker compose up -d redis`), or set REDIS_URL.';
     if (fatal) {
       await deps.close().catch(() => {});
