@@ -72,7 +72,8 @@ const envSchema = z
       .string()
       .regex(/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/, 'expected a key of the form jln_XXXXXXXX_…')
       .optional(),
-    TEMPLATES_DIR: z.string().min(1).default('./templates'),
+    // Unset: the templates shipped with the code (templates/, or dist/templates once compiled).
+    TEMPLATES_DIR: z.string().min(1).optional(),
     TEMPLATES_WATCH: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
     EMAIL_CONCURRENCY: int(1, 500).default(10),

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createOutboxEmailSender, createSmtpSender } from './channels/email.js';
 import { createOutboxSmsSender, createTwilioSender } from './channels/sms.js';
@@ -21,6 +22,9 @@ import { createHistory } from './history/service.js';
 import { createStats } from './stats/service.js';
 import { createErasure } from './privacy/erasure.js';
 import { createRetention } from './privacy/retention.js';
+
+/** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
+const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
 
 function emailSender(config: Config): EmailSender {
   const dkim =
@@ -59,7 +63,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const offset = config.CLOCK_OFFSET_MS;
   const now = options.now ?? (offset === 0 ? () => new Date() : () => new Date(Date.now() + offset));
   const renderer = await createRenderer({
-    templatesDir: resolve(config.TEMPLATES_DIR),
+    templatesDir: config.TEMPLATES_DIR ? resolve(config.TEMPLATES_DIR) : BUNDLED_TEMPLATES,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     watch: config.TEMPLATES_WATCH,
   });
