@@ -86,7 +86,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
   });
   await app.register(cookie);
-  await app.register(underPressure, { maxEventLoopDelay: 2_000, exposeStatusRoute: false });
+  await app.register(underPressure, {
+    maxEventLoopDelay: config.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopUtilization: config.OVERLOAD_MAX_EVENT_LOOP_UTILIZATION,
+    maxHeapUsedBytes: config.OVERLOAD_MAX_HEAP_USED_BYTES,
+    maxRssBytes: config.OVERLOAD_MAX_RSS_BYTES,
+    exposeStatusRoute: false,
+  });
   await app.register(metricsPlugin, { endpoint: '/metrics', clearRegisterOnInit: true });
   await app.register(swagger, {
     openapi: {

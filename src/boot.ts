@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { withTimeout } from './lib/timeout.js';
@@ -43,6 +44,14 @@ export async function depsOrExit(config: Config): Promise<Deps> {
   }
 }
 
+/** A URL fit for a terminal or a log: user name and password left out. */
+export function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}
+
 /** True when Redis answers; otherwise prints one line with the URL and how to start one. */
 export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
   try {
@@ -53,7 +62,7 @@ export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
     return true;
   } catch {
     const line =
-      `Redis is not reachable at ${deps.config.REDIS_URL}: start one with ` +
+      `Redis is not reachable at ${withoutCredentials(deps.config.REDIS_URL)}: start one with ` +
       '`redis-server --daemonize yes` (or `docker compose up -d redis`), or set REDIS_URL.';
     if (fatal) {
       await deps.close().catch(() => {});
@@ -65,7 +74,10 @@ export async function checkRedis(deps: Deps, fatal: boolean): Promise<boolean> {
 }
 
 export async function announceBootstrapKey(deps: Deps): Promise<void> {
-  const key = await deps.keys.ensureBootstrapKey(deps.config.BOOTSTRAP_ADMIN_KEY);
+  // Replicas starting together on an empty database create one key between them.
+  const key = await deps.database.exclusive('bootstrap-key', () =>
+    deps.keys.ensureBootstrapKey(deps.config.BOOTSTRAP_ADMIN_KEY),
+  );
   if (!key) return;
   // Printed straight to the terminal, once, and never through the logger.
   process.stdout.write(
@@ -82,24 +94,14 @@ export async function announceBootstrapKey(deps: Deps): Promise<void> {
   );
 }
 
-/** Runs `stop` once on SIGINT/SIGTERM; a second signal or the timeout forces the exit. */
-export function onShutdown(deps: Deps, stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    deps.logger.info({ signal }, 'shutting down');
-    setTimeout(() => {
-      deps.logger.error('shutdown took too long, exiting');
-      process.exit(1);
-    }, deps.config.SHUTDOWN_TIMEOUT_MS).unref();
-    stop()
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        deps.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+/**
+ * Stops gracefully once, on SIGINT or SIGTERM, or after logging an uncaught error; a second
+ * signal or SHUTDOWN_TIMEOUT_MS forces the exit.
+ */
+export function closeGracefully(deps: Deps, stop: () => Promise<void>): void {
+  closeWithGrace({ delay: deps.config.SHUTDOWN_TIMEOUT_MS, logger: deps.logger }, async ({ signal, err }) => {
+    if (err) deps.logger.error({ err }, 'uncaught error, shutting down');
+    else deps.logger.info({ signal }, 'shutting down');
+    await stop();
+  });
 }

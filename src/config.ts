@@ -74,11 +74,21 @@ const envSchema = z
     // Site-list imports: a file larger than this is refused with 413, one with more lines with 400.
     CSV_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(5 * 1024 * 1024),
     CSV_MAX_ROWS: int(1, 100_000).default(5000),
+    // Load shedding: past one of these limits the API answers 503 with Retry-After; 0 turns a check off.
+    OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
+    OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: z.coerce
+      .number({ error: 'expected a number between 0 and 1' })
+      .min(0, 'expected a number between 0 and 1')
+      .max(1, 'expected a number between 0 and 1')
+      .default(0),
+    OVERLOAD_MAX_HEAP_USED_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(0),
+    OVERLOAD_MAX_RSS_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(0),
     BOOTSTRAP_ADMIN_KEY: z
       .string()
       .regex(/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/, 'expected a key of the form jln_XXXXXXXX_…')
       .optional(),
-    TEMPLATES_DIR: z.string().min(1).default('./templates'),
+    // Unset: the templates shipped with the code (templates/, or dist/templates once compiled).
+    TEMPLATES_DIR: z.string().min(1).optional(),
     TEMPLATES_WATCH: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
     EMAIL_CONCURRENCY: int(1, 500).default(10),

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createOutboxEmailSender, createSmtpSender } from './channels/email.js';
 import { createOutboxSmsSender, createTwilioSender } from './channels/sms.js';
@@ -23,6 +24,9 @@ import { createStats } from './stats/service.js';
 import { createErasure } from './privacy/erasure.js';
 import { createRetention } from './privacy/retention.js';
 import { createPeople } from './people/index.js';
+
+/** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
+const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
 
 function emailSender(config: Config): EmailSender {
   const dkim =
@@ -60,8 +64,9 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const offset = config.CLOCK_OFFSET_MS;
   const now = options.now ?? (offset === 0 ? () => new Date() : () => new Date(Date.now() + offset));
+  const templatesDir = config.TEMPLATES_DIR ? resolve(config.TEMPLATES_DIR) : BUNDLED_TEMPLATES;
   const renderer = await createRenderer({
-    templatesDir: resolve(config.TEMPLATES_DIR),
+    templatesDir,
     publicBaseUrl: config.PUBLIC_BASE_URL,
     watch: config.TEMPLATES_WATCH,
   });
@@ -69,6 +74,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolSize: config.DATABASE_POOL_SIZE,
+    onConnectionError: (error) => logger.warn({ code: error.code }, 'database connection lost; reconnecting'),
   });
   await database.migrate();
   const db = database.db;
@@ -112,7 +118,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
   const email = emailSender(config);
   const sms = smsSender(config);
-  const people = await createPeople({ db, now, email, logger, config });
+  const people = await createPeople({ db, now, email, logger, templatesDir, config });
   const probes: Probe[] = [
     { name: 'database', check: () => database.ping() },
     {

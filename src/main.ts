@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { announceBootstrapKey, checkRedis, configOrExit, depsOrExit, onShutdown } from './boot.js';
+import { announceBootstrapKey, checkRedis, configOrExit, depsOrExit, closeGracefully } from './boot.js';
 import { startWorkers } from '../workers/index.js';
 
 // `npm start`: the API and the workers in one process (the only way with the embedded database).
@@ -14,7 +14,7 @@ deps.logger.info(
   { database: deps.database.kind, docs: `http://${config.HOST}:${config.PORT}/docs` },
   'Jalon is ready (API and workers)',
 );
-onShutdown(deps, async () => {
+closeGracefully(deps, async () => {
   await app.close();
   await workers.close();
   await deps.close();

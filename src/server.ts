@@ -4,7 +4,7 @@ import {
   checkRedis,
   configOrExit,
   depsOrExit,
-  onShutdown,
+  closeGracefully,
   requireSharedDatabase,
 } from './boot.js';
 
@@ -18,7 +18,7 @@ await announceBootstrapKey(deps);
 const app = await buildApp(deps);
 await app.listen({ port: config.PORT, host: config.HOST });
 deps.logger.info({ database: deps.database.kind }, 'Jalon API is ready');
-onShutdown(deps, async () => {
+closeGracefully(deps, async () => {
   await app.close();
   await deps.close();
 });

@@ -96,15 +96,38 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
   if ('outcome' in taken) return taken.outcome;
   const { claimed } = taken;
 
+  let held: Outcome | undefined;
+  try {
+    held = await shouldHold(deps, claimed);
+  } catch (error) {
+    // The database, not the provider, failed: give the message back untouched by this attempt.
+    await release(deps, claimed, error, attempt);
+    throw error;
+  }
+  if (held) return held;
   let providerId: string;
   try {
-    const reason = await shouldHold(deps, claimed);
-    if (reason) return reason;
     ({ providerId } = await dispatch(deps, claimed));
   } catch (caught) {
     return recordFailure(deps, claimed, caught, attempt);
   }
   return recordSent(deps, id, providerId, attempt);
+}
+
+/** Back to scheduled after a failure that was not the provider's: it counts for nothing. */
+async function release(deps: DeliveryDeps, row: MessageRow, error: unknown, attempt: Attempt): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  await recordSurely(
+    deps,
+    () =>
+      move(deps.db, 'retry', row.id, {
+        now: deps.now(),
+        actor: WORKER,
+        set: { lastError: `not attempted: ${reason}`.slice(0, 500) },
+        data: { attempt: attempt.number, notAttempted: true },
+      }),
+    () => attempt.remember({ notSent: true }),
+  ).catch(() => {});
 }
 
 async function claim(

@@ -1,4 +1,4 @@
-import { checkRedis, configOrExit, depsOrExit, onShutdown, requireSharedDatabase } from '../src/boot.js';
+import { checkRedis, configOrExit, depsOrExit, closeGracefully, requireSharedDatabase } from '../src/boot.js';
 import { startWorkers } from './index.js';
 
 // `npm run start:worker`: queue processors alone, next to one or more API processes.
@@ -8,7 +8,7 @@ const deps = await depsOrExit(config);
 await checkRedis(deps, true);
 const workers = await startWorkers(deps);
 deps.logger.info('Jalon workers are ready');
-onShutdown(deps, async () => {
+closeGracefully(deps, async () => {
   await workers.close();
   await deps.close();
 });

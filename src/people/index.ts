@@ -13,10 +13,11 @@ export interface PeopleDeps {
   now: () => Date;
   email: EmailSender;
   logger: Logger;
+  /** The templates folder in use, whose brand the sign-in mail wears. */
+  templatesDir: string;
   config: Pick<
     Config,
     | 'PUBLIC_BASE_URL'
-    | 'TEMPLATES_DIR'
     | 'SESSION_IDLE_MINUTES'
     | 'SESSION_MAX_HOURS'
     | 'OIDC_ISSUER'
@@ -29,7 +30,7 @@ export interface PeopleDeps {
 }
 
 /** People who sign in: who they are, their sessions, and the links that open them. */
-export async function createPeople({ db, now, email, logger, config }: PeopleDeps) {
+export async function createPeople({ db, now, email, logger, templatesDir, config }: PeopleDeps) {
   const users = createUsers({ db, now });
   const sessions = createSessions({
     db,
@@ -42,7 +43,7 @@ export async function createPeople({ db, now, email, logger, config }: PeopleDep
     now,
     users,
     email,
-    brand: await loadMailBrand(config.TEMPLATES_DIR),
+    brand: await loadMailBrand(templatesDir),
     publicBaseUrl: config.PUBLIC_BASE_URL,
     logger,
   });

@@ -90,19 +90,27 @@ async function registerPartials(hb: HandlebarsEnv, dir: string, brand: Brand): P
   }
 }
 
+/**
+ * A template's manifest: `manifest.ts` in the source tree, `manifest.js` once compiled (the
+ * build puts the compiled templates, with their other files, in dist/templates).
+ */
+function manifestFile(dir: string, key: string): string | undefined {
+  return ['manifest.ts', 'manifest.js'].find((name) => existsSync(join(dir, key, name)));
+}
+
 async function loadManifest(dir: string, key: string, cache: ManifestCache): Promise<TemplateManifest> {
   const cached = cache.get(key);
   if (cached) return cached;
-  const module = (await import(pathToFileURL(join(dir, key, 'manifest.ts')).href)) as { default?: TemplateManifest };
+  const file = `${key}/${manifestFile(dir, key) ?? 'manifest.ts'}`;
+  const module = (await import(pathToFileURL(join(dir, file)).href)) as { default?: TemplateManifest };
   const manifest = module.default;
   if (!manifest || manifest.key !== key)
-    throw new TemplateCompileError(`${key}/manifest.ts`, `must default-export a manifest whose key is "${key}"`);
+    throw new TemplateCompileError(file, `must default-export a manifest whose key is "${key}"`);
   const names = new Set<string>();
   for (const block of manifest.blocks) {
-    if (names.has(block.name))
-      throw new TemplateCompileError(`${key}/manifest.ts`, `block "${block.name}" declared twice`);
+    if (names.has(block.name)) throw new TemplateCompileError(file, `block "${block.name}" declared twice`);
     if (block.default.length > block.maxLength)
-      throw new TemplateCompileError(`${key}/manifest.ts`, `default of block "${block.name}" exceeds its maxLength`);
+      throw new TemplateCompileError(file, `default of block "${block.name}" exceeds its maxLength`);
     names.add(block.name);
   }
   cache.set(key, manifest);
@@ -149,7 +157,7 @@ export async function loadTemplates(dir: string, cache: ManifestCache): Promise<
   const sampleProject = await loadSampleProject(dir);
   const entries = await readdir(dir, { withFileTypes: true });
   const keys = entries
-    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'manifest.ts')))
+    .filter((entry) => entry.isDirectory() && manifestFile(dir, entry.name) !== undefined)
     .map((entry) => entry.name);
   for (const key of keys.sort()) {
     const manifest = await loadManifest(dir, key, cache);

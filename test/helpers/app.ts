@@ -11,7 +11,7 @@ import type { KeyInput } from '../../src/keys/service.js';
 import { createLogger } from '../../src/logger.js';
 import { createDispatcher } from '../../workers/followups.js';
 import { type Backend, createTestDatabase } from './db.js';
-import { TEST_REDIS_URL } from './env.js';
+import { TEST_REDIS_URL, TEST_SERVICE_ENV } from './env.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -38,6 +38,7 @@ let counter = 0;
 export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase(backend);
   const config = loadConfig({
+    ...TEST_SERVICE_ENV,
     REDIS_URL: TEST_REDIS_URL,
     LOG_LEVEL: 'info',
     // Queues of their own, so that test files never process each other's jobs.

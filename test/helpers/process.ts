@@ -3,6 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { TEST_SERVICE_ENV } from './env.js';
 
 export interface Spawned {
   child: ChildProcess;
@@ -10,12 +11,22 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs an entry point exactly as `npm start` does (tsx), with a clean environment. */
-export function spawnEntry(entry: string, env: Record<string, string>): Spawned {
+/**
+ * Runs a command with a clean environment. `detached` gives it a process group of its own, as
+ * a terminal does, so that `interrupt` can send Ctrl-C to the whole group.
+ */
+export function spawnCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; detached?: boolean } = {},
+): Spawned {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+  const child = spawn(command, args, {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...TEST_SERVICE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    detached: options.detached ?? false,
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -27,6 +38,16 @@ export function spawnEntry(entry: string, env: Record<string, string>): Spawned 
     }),
   );
   return { child, output: () => output, exited };
+}
+
+/** Runs a TypeScript entry point from the sources (through tsx), with a clean environment. */
+export function spawnEntry(entry: string, env: Record<string, string>): Spawned {
+  return spawnCommand(process.execPath, ['--import', 'tsx', entry], env);
+}
+
+/** Ctrl-C in a terminal: SIGINT to every process of the command's group. */
+export function interrupt(spawned: Spawned): void {
+  if (spawned.child.pid) process.kill(-spawned.child.pid, 'SIGINT');
 }
 
 export async function freePort(): Promise<number> {

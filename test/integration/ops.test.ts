@@ -1,6 +1,10 @@
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
+import { TEST_DATABASE_URL } from '../helpers/env.js';
+import { waitFor } from '../helpers/process.js';
 
 describe.each(BACKENDS)('operations endpoints on %s', (backend) => {
   let t: TestApp;
@@ -72,22 +76,65 @@ describe('when a dependency is down', () => {
     }
   });
 
-  it('a database failure becomes a 500 that hides internals and returns the request id', async () => {
+  it('/ready answers 503 while the database refuses connections, and 200 once it is back', async () => {
     const t = await createTestApp('postgres');
-    const key = t.adminKey;
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    const name = new URL(t.deps.config.DATABASE_URL ?? '').pathname.slice(1);
     try {
-      // Authentication needs the database too, so break it only for the project lookup.
-      const original = t.deps.projects.get;
-      t.deps.projects.get = async () => {
-        throw new Error('relation "projects" is corrupted at /var/lib/postgresql');
-      };
-      const response = await t.request(key, { method: 'GET', url: '/v1/projects/ANY' });
-      t.deps.projects.get = original;
+      await admin.query(`alter database ${name} allow_connections false`);
+      await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [name],
+      );
+      const down = await t.request(undefined, { method: 'GET', url: '/ready' });
+      expect(down.statusCode).toBe(503);
+      expect(down.json().checks.database).toMatch(
+        /^unavailable: .*(not currently accepting connections|terminating connection)/,
+      );
+      await admin.query(`alter database ${name} allow_connections true`);
+      const up = await t.request(undefined, { method: 'GET', url: '/ready' });
+      expect(up.statusCode).toBe(200);
+    } finally {
+      await admin.query(`alter database ${name} allow_connections true`);
+      await admin.end();
+      await t.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('a failing database on %s', (backend) => {
+  it('turns into a 500 that hides internals and returns the request id', async () => {
+    const t = await createTestApp(backend);
+    try {
+      // The keys table is left alone, so authentication works and the project lookup fails.
+      await t.deps.db.execute(sql`alter table projects rename to projects_elsewhere`);
+      const response = await t.request(t.adminKey, { method: 'GET', url: '/v1/projects/ANY' });
+      await t.deps.db.execute(sql`alter table projects_elsewhere rename to projects`);
       expect(response.statusCode).toBe(500);
       const { error } = response.json();
       expect(error.code).toBe('internal');
       expect(error.requestId).toBe(response.headers['x-request-id']);
-      expect(JSON.stringify(error)).not.toMatch(/corrupted|postgresql/);
+      expect(JSON.stringify(error)).not.toMatch(/projects|relation|select/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('load shedding', () => {
+  it('answers 503 with Retry-After past the configured event-loop delay', async () => {
+    const t = await createTestApp('postgres', { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '1' });
+    try {
+      const blockUntil = Date.now() + 300;
+      while (Date.now() < blockUntil) {
+        // A blocked event loop, as under a burst of synchronous work.
+      }
+      const shed = await waitFor(async () => {
+        const response = await t.request(undefined, { method: 'GET', url: '/health' });
+        return response.statusCode === 503 ? response : undefined;
+      }, 5_000);
+      expect(shed.headers['retry-after']).toBeDefined();
     } finally {
       await t.close();
     }

@@ -35,6 +35,10 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       BODY_LIMIT_BYTES: 2 * 1024 * 1024,
       RATE_LIMIT_PER_MINUTE: 600,
+      OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 1_000,
+      OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: 0,
+      OVERLOAD_MAX_HEAP_USED_BYTES: 0,
+      OVERLOAD_MAX_RSS_BYTES: 0,
       TEMPLATES_WATCH: false,
       embedded: true,
     });
@@ -113,6 +117,12 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BYTES is too small', { BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES'],
     ['QUEUE_PREFIX has a space', { QUEUE_PREFIX: 'my queue' }, 'QUEUE_PREFIX'],
     ['BOOTSTRAP_ADMIN_KEY is malformed', { BOOTSTRAP_ADMIN_KEY: 'jln_short' }, 'BOOTSTRAP_ADMIN_KEY'],
+    ['an overload limit is negative', { OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '-1' }, 'OVERLOAD_MAX_EVENT_LOOP_DELAY_MS'],
+    [
+      'the utilization limit is above 1',
+      { OVERLOAD_MAX_EVENT_LOOP_UTILIZATION: '1.5' },
+      'OVERLOAD_MAX_EVENT_LOOP_UTILIZATION',
+    ],
   ])('throws one line naming the variable when %s', (_why, env, variable) => {
     const error = configError(env);
     expect(error.name).toBe('ConfigError');

@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkTemplates, HOSTILE_BLOCK } from '../../../src/render/check.js';
 import type { Renderer, RenderInput, RenderResult } from '../../../src/render/index.js';
+import type { TemplateManifest } from '../../../src/render/manifest.js';
 import { fixtures, newRenderer, TEMPLATES_DIR } from './support.js';
 
 function templateFiles(dir: string): string[] {
@@ -28,11 +30,25 @@ describe('templates folder', () => {
 
 describe('templates:check', () => {
   let renderer: Renderer;
+  // Which templates list the order's sites, as each manifest declares it.
+  const siteListing = new Map<string, boolean>();
   beforeAll(async () => {
     renderer = await newRenderer();
+    for (const { key } of renderer.list()) {
+      const manifest = (await import(pathToFileURL(join(TEMPLATES_DIR, key, 'manifest.ts')).href)) as {
+        default: TemplateManifest;
+      };
+      siteListing.set(key, manifest.default.listsSites);
+    }
   });
   afterAll(() => renderer.close());
-  const listsSites = (key: string) => ['accuse-reception', 'rle-recap', 'cloture'].includes(key);
+  const listsSites = (key: string) => siteListing.get(key) ?? false;
+
+  it('knows which templates list the sites: some do, some do not', () => {
+    expect([...siteListing.values()]).toContain(true);
+    expect([...siteListing.values()]).toContain(false);
+    expect(siteListing.get('accuse-reception')).toBe(true);
+  });
 
   it('passes on the real templates with every sample order, plain and hostile', () => {
     expect(checkTemplates(renderer, fixtures(), listsSites)).toEqual([]);

@@ -63,16 +63,17 @@ describe('npm start (embedded database)', () => {
     expect((await second.exited).code).toBe(0);
   }, 120_000);
 
-  it('says in one line that Redis is unreachable, with the URL and how to start one', async () => {
+  it('says in one line that Redis is unreachable, with the URL (not its password) and how to start one', async () => {
     const dataDir = tempDir();
     const run = spawnEntry('src/main.ts', {
       DATA_DIR: dataDir,
       PORT: String(await freePort()),
-      REDIS_URL: 'redis://127.0.0.1:1',
+      REDIS_URL: 'redis://jalon:s3cr3t-pw@127.0.0.1:1',
     });
     expect((await run.exited).code).toBe(1);
     const lines = run.output().trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^jalon: Redis is not reachable at redis:\/\/127\.0\.0\.1:1.*redis-server/);
+    expect(lines.at(-1)).toMatch(/^jalon: Redis is not reachable at redis:\/\/127\.0\.0\.1:1:.*redis-server/);
+    expect(run.output()).not.toMatch(/s3cr3t-pw|jalon:s3/);
   });
 
   it('stops on a bad configuration value with one line naming the variable', async () => {
