@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mjml2html from 'mjml';
 import type { Project } from '../src/projects/schema.js';
+import { sitesCsv } from '../src/render/attachments.js';
 import { buildContext } from '../src/render/context.js';
 import { compileHandlebars } from '../src/render/handlebars.js';
 import { loadTemplates, type LoadedTemplate, type TemplateSet } from '../src/render/loader.js';
@@ -11,8 +12,8 @@ import type { RenderInput } from '../src/render/types.js';
 
 /**
  * Per-message cost of the compiled path (Handlebars on HTML compiled once from MJML) against
- * the naive one (Handlebars on the MJML source, then mjml2html, for every message), text part
- * and subject included in both. Orders of 3, 50 and 500 sites are cut from or grown out of
+ * the naive one (Handlebars on the MJML source, then mjml2html, for every message), text part,
+ * subject and (above the brand's threshold) the attached site list included in both. Orders of 3, 50 and 500 sites are cut from or grown out of
  * the 150-site sample order.
  */
 
@@ -50,11 +51,13 @@ function naiveRenderer(set: TemplateSet, template: LoadedTemplate) {
   const email = template.email!;
   const mjmlTemplate = compileHandlebars(set.hb, email.mjmlSource, `${template.manifest.key} (naive)`, true);
   return async (input: RenderInput) => {
-    const { context } = buildContext(set, template, input, BASE_URL);
+    const { context, siteNotes } = buildContext(set, template, input, BASE_URL);
     context.subject = oneLine(email.subject(context));
     const { html } = await mjml2html(mjmlTemplate(context));
     const text = tidyText(email.text(context));
-    return html.length + text.length;
+    // The same deliverables as the compiled path: a large order's site list too.
+    const csv = context.sites?.summary ? sitesCsv(input.project, siteNotes).content : '';
+    return html.length + text.length + csv.length;
   };
 }
 
@@ -63,7 +66,7 @@ const format = (micros: number) => (micros >= 1000 ? `${(micros / 1000).toFixed(
 export async function benchRender(): Promise<string> {
   const templatesDir = fileURLToPath(new URL('../templates/', import.meta.url));
   const fixture = fileURLToPath(new URL('../test/fixtures/projects/CMD-2026-000105.json', import.meta.url));
-  const set = await loadTemplates(templatesDir, new Map());
+  const set = await loadTemplates(templatesDir, new Map(), BASE_URL);
   const base = projectFromJson(JSON.parse(readFileSync(fixture, 'utf8')));
   const cases = TEMPLATES.flatMap((key) => {
     const template = set.templates.get(key)!;

@@ -31,6 +31,7 @@ import { authRoutes } from './http/routes/auth.js';
 import { userRoutes } from './http/routes/users.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { oidcRoutes } from './http/routes/oidc.js';
+import { assetRoutes } from './http/routes/assets.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -105,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(opsRoutes(deps.probes));
+  await app.register(assetRoutes(deps.renderer));
 
   // The zod compilers live in this scope only, so plugins at the root keep their own.
   await app.register(

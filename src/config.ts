@@ -55,7 +55,12 @@ const envSchema = z
     EMAIL_TRANSPORT: z.enum(['smtp', 'outbox'], { error: 'expected smtp or outbox' }).default('outbox'),
     OUTBOX_DIR: z.string().min(1).default('./outbox'),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
-    EMAIL_FROM: z.string().min(3).default('Jalon <jalon@localhost>'),
+    // Unset: the brand file's sender. Replies go to the RAC, but bounces and stray replies must reach a mailbox.
+    EMAIL_FROM: z
+      .string()
+      .min(3)
+      .refine((value) => !/no-?reply|ne-?pas-?r[ée]pondre/i.test(value), 'a monitored address, not a no-reply one')
+      .optional(),
     SMS_TRANSPORT: z.enum(['twilio', 'outbox'], { error: 'expected twilio or outbox' }).default('outbox'),
     TWILIO_ACCOUNT_SID: z
       .string()

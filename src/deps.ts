@@ -28,14 +28,14 @@ import { createPeople } from './people/index.js';
 /** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
 const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
 
-function emailSender(config: Config): EmailSender {
+function emailSender(config: Config, from: string): EmailSender {
   const dkim =
     config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
       ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
       : undefined;
   return config.EMAIL_TRANSPORT === 'smtp' && config.SMTP_URL
-    ? createSmtpSender(config.SMTP_URL, { from: config.EMAIL_FROM, dkim })
-    : createOutboxEmailSender(config.OUTBOX_DIR, { from: config.EMAIL_FROM, dkim });
+    ? createSmtpSender(config.SMTP_URL, { from, dkim })
+    : createOutboxEmailSender(config.OUTBOX_DIR, { from, dkim });
 }
 
 function smsSender(config: Config): SmsSender {
@@ -116,7 +116,8 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const stats = createStats({ db, now });
   const erasure = createErasure({ db, now });
   const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
-  const email = emailSender(config);
+  const sender = renderer.sender();
+  const email = emailSender(config, config.EMAIL_FROM ?? `${sender.name} <${sender.address}>`);
   const sms = smsSender(config);
   const people = await createPeople({ db, now, email, logger, templatesDir, config });
   const probes: Probe[] = [

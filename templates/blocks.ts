@@ -2,6 +2,9 @@ import type { BlockSpec } from '../src/render/manifest.js';
 
 /** Editable blocks most templates offer; each template picks its own and its closing line. */
 
+/** The sign-off of every default closing; a sender's own closing replaces both lines. */
+export const SIGN_OFF = 'Bien cordialement,';
+
 export const personalMessage: BlockSpec = {
   name: 'personalMessage',
   label: 'Message personnel',
@@ -19,5 +22,11 @@ export const additionalInfo: BlockSpec = {
 };
 
 export function closing(text: string): BlockSpec {
-  return { name: 'closing', label: 'Formule de conclusion', default: text, maxLength: 500, required: true };
+  return {
+    name: 'closing',
+    label: 'Formule de conclusion (remplace aussi « Bien cordialement, »)',
+    default: `${text}\n\n${SIGN_OFF}`,
+    maxLength: 500,
+    required: true,
+  };
 }

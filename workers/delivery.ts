@@ -62,6 +62,9 @@ async function dispatch(deps: DeliveryDeps, row: MessageRow): Promise<{ provider
       subject: row.subject ?? '',
       html: row.html ?? '',
       text: row.text ?? '',
+      fromName: row.fromName,
+      ...(row.attachments ? { attachments: row.attachments } : {}),
+      calendar: row.calendar,
     });
   }
   const to = row.to[0]?.address;

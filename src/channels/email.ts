@@ -5,6 +5,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import { DeliveryError, type EmailSender, type OutgoingEmail } from './types.js';
 
 export interface EmailOptions {
+  /** The sending address, « Name <address> » or « address »: the name gives way to a message's fromName. */
   from: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string } | undefined;
 }
@@ -18,9 +19,15 @@ export function messageIdFor(id: string, from: string): string {
   return `<${id}@${domain}>`;
 }
 
+/** The address part of « Name <address> ». */
+export function addressOf(from: string): string {
+  return /<([^<>\s]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+}
+
 function mailOptions(message: OutgoingEmail, options: EmailOptions): Mail.Options {
   return {
-    from: options.from,
+    // The RAC's name with the service's own address: SPF, DKIM and DMARC stay aligned on it.
+    from: message.fromName ? { name: message.fromName, address: addressOf(options.from) } : options.from,
     to: message.to.map(address),
     cc: message.cc.map(address),
     ...(message.replyTo ? { replyTo: message.replyTo } : {}),
@@ -29,6 +36,24 @@ function mailOptions(message: OutgoingEmail, options: EmailOptions): Mail.Option
     text: message.text,
     messageId: messageIdFor(message.id, options.from),
     headers: { 'X-Jalon-Message-Id': message.id },
+    ...(message.attachments?.length
+      ? {
+          attachments: message.attachments.map((file) => ({
+            filename: file.filename,
+            content: file.content,
+            contentType: file.contentType,
+          })),
+        }
+      : {}),
+    ...(message.calendar
+      ? {
+          icalEvent: {
+            method: message.calendar.method,
+            filename: message.calendar.filename,
+            content: message.calendar.content,
+          },
+        }
+      : {}),
   };
 }
 

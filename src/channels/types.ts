@@ -9,6 +9,12 @@ export interface OutgoingEmail {
   subject: string;
   html: string;
   text: string;
+  /** The From display name (the RAC, « Léa Laurent – Orion Télécom »); the address stays the sending address. */
+  fromName?: string | null;
+  /** Files sent with the mail (the site list of a large order). */
+  attachments?: { filename: string; contentType: string; content: string }[];
+  /** A visit invitation: sent as the text/calendar part calendars act on, and as an .ics file. */
+  calendar?: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string } | null;
 }
 
 export interface OutgoingSms {

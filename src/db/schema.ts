@@ -136,6 +136,8 @@ export const racProfiles = pgTable('rac_profiles', {
   phone: text('phone'),
   email: text('email'),
   photoUrl: text('photo_url'),
+  /** 'f' or 'm': grammatical gender of the few phrases that need one; null: neutral phrasing. */
+  gender: text('gender').$type<'f' | 'm'>(),
   ...timestamps,
 });
 
@@ -225,6 +227,11 @@ export const messages = pgTable(
     smsBody: text('sms_body'),
     smsEncoding: text('sms_encoding'),
     smsSegments: integer('sms_segments'),
+    // The From display name (the RAC) and the files the mail carries (a large order's site list,
+    // a visit's calendar invitation), as sent.
+    fromName: text('from_name'),
+    attachments: jsonb('attachments').$type<{ filename: string; contentType: string; content: string }[]>(),
+    calendar: jsonb('calendar').$type<{ method: 'REQUEST' | 'CANCEL'; filename: string; content: string }>(),
     warnings: jsonb('warnings').$type<string[]>().notNull().default([]),
     attempts: integer('attempts').notNull().default(0),
     providerId: text('provider_id'),

@@ -29,7 +29,15 @@ export interface Composed {
 /** The columns of a message that hold what was rendered: what is sent is what is kept. */
 export function content(result: RenderResult) {
   return result.channel === 'email'
-    ? { subject: result.subject, html: result.html, text: result.text, warnings: result.warnings }
+    ? {
+        subject: result.subject,
+        html: result.html,
+        text: result.text,
+        fromName: result.fromName,
+        replyTo: result.replyTo,
+        attachments: result.attachments.length > 0 ? result.attachments : null,
+        warnings: result.warnings,
+      }
     : {
         smsBody: result.body,
         smsEncoding: result.encoding,
@@ -59,6 +67,7 @@ export function createComposer({ renderer, settings, policy }: ComposerDeps) {
       ...(row.phone ? { phone: row.phone } : {}),
       ...(row.email ? { email: row.email } : {}),
       ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
+      ...(row.gender ? { gender: row.gender } : {}),
     };
   }
 
@@ -80,7 +89,7 @@ export function createComposer({ renderer, settings, policy }: ComposerDeps) {
       data: input.data,
       greeted: recipients.greeted,
       ...(profile ? { racProfile: profile } : {}),
-      ...(input.transliterate ? { transliterate: input.transliterate } : {}),
+      ...(input.transliterate === undefined ? {} : { transliterate: input.transliterate }),
     });
     return { channel, recipients, rendered };
   }

@@ -79,7 +79,6 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
         channel,
         to: recipients.to,
         cc: recipients.cc,
-        replyTo: channel === 'email' ? project.rac.email : null,
         blocks: input.blocks,
         data: input.data,
         sendAt: timing.sendAt,

@@ -47,6 +47,8 @@ async function scrubMessages(tx: Tx, ref: string, contactId: string, tokens: Tok
       blocks: scrubJson(row.blocks, tokens),
       data: scrubJson(row.data, tokens),
       lastError: text(row.lastError),
+      attachments: row.attachments?.map((file) => ({ ...file, content: scrubText(file.content, tokens) })) ?? null,
+      calendar: row.calendar ? { ...row.calendar, content: scrubText(row.calendar.content, tokens) } : null,
     };
     if ((Object.keys(next) as (keyof typeof next)[]).every((key) => same(next[key], row[key]))) continue;
     await tx.update(messages).set(next).where(eq(messages.id, row.id));

@@ -53,6 +53,7 @@ async function purgeProject(tx: Tx, ref: string, cutoff: Date, now: Date, retent
   const purged = rowsOf<{ id: string }>(
     await tx.execute(sql`update messages set "to" = ${anonymous('to')}, cc = ${anonymous('cc')}, reply_to = null,
       subject = null, html = null, text = null, sms_body = null, blocks = '{}'::jsonb, data = '{}'::jsonb,
+      attachments = null, calendar = null, from_name = null,
       last_error = null, purged_at = ${now.toISOString()}::timestamptz
       where project_ref = ${ref} and purged_at is null and status in ${FINAL} returning id`),
   ).length;

@@ -32,6 +32,7 @@ function view(row: Row) {
     ...(row.phone ? { phone: row.phone } : {}),
     ...(row.email ? { email: row.email } : {}),
     ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
+    ...(row.gender ? { gender: row.gender } : {}),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
@@ -111,6 +112,7 @@ export function createRacs({ db, now }: { db: Db; now: () => Date }) {
         phone: input.phone ?? null,
         email: input.email ?? null,
         photoUrl: input.photoUrl ?? null,
+        gender: input.gender ?? null,
         updatedAt: now(),
       };
       // An insert that finds the profile created by a concurrent request since the read

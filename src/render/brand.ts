@@ -15,13 +15,19 @@ const plain = (max: number) =>
     .refine((value) => !/\{\{|\}\}|\[\[|\]\]/.test(value), 'must not contain {{, }}, [[ or ]]');
 
 const httpsUrl = z.url({ protocol: /^https$/, message: 'an https URL' }).max(500);
+const assetFile = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*\.(?:png|jpg|gif)$/, 'a file name of templates/assets (png, jpg, gif)');
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour written #RRGGBB');
 
 export const brandSchema = z.strictObject({
   name: plain(40),
   legalName: plain(120),
   website: httpsUrl,
-  /** Default sender for previews; the service's EMAIL_FROM wins when it sends for real. */
+  /**
+   * The sending address of the operator's domain (a monitored mailbox, never a no-reply one),
+   * used when EMAIL_FROM is not set. Messages show the RAC's name with it; replies go to the RAC.
+   */
   sender: z.strictObject({ name: plain(60), address: z.email() }),
   colors: z.strictObject({
     primary: colour,
@@ -34,7 +40,10 @@ export const brandSchema = z.strictObject({
     border: colour,
   }),
   fontFamily: plain(200),
-  logo: z.strictObject({ url: httpsUrl, alt: plain(80), width: z.int().min(40).max(300) }),
+  /** A file of templates/assets, served by the service under PUBLIC_BASE_URL/assets/. */
+  logo: z.strictObject({ file: assetFile, alt: plain(80), width: z.int().min(40).max(300) }),
+  /** Up to this many sites, a mail lists each one; above, it summarises and attaches the list. */
+  sitesListedMax: z.int().min(1).max(50).default(10),
   portal: z.strictObject({ url: httpsUrl, title: plain(120), text: plain(400), button: plain(60) }),
   antiPhishing: plain(400),
   social: z
@@ -70,8 +79,11 @@ export function escapeHtml(value: string): string {
 // The apostrophe is left alone: French copy is full of them and attributes use double quotes.
 const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
-/** Flattens the brand into `brand.a.b` slot names; values escaped for HTML when asked. */
-export function brandSlots(brand: Brand, html: boolean): Map<string, string> {
+/**
+ * Flattens the brand into `brand.a.b` slot names; values escaped for HTML when asked.
+ * `[[assets]]` is the base URL of the brand images (PUBLIC_BASE_URL/assets).
+ */
+export function brandSlots(brand: Brand, html: boolean, assetsUrl: string): Map<string, string> {
   const slots = new Map<string, string>();
   const walk = (value: unknown, path: string): void => {
     if (typeof value === 'string' || typeof value === 'number') {
@@ -83,17 +95,19 @@ export function brandSlots(brand: Brand, html: boolean): Map<string, string> {
     }
   };
   walk(brand, 'brand');
-  slots.set('social', html ? socialMjml(brand) : socialText(brand));
+  slots.set('assets', html ? escapeHtml(assetsUrl) : assetsUrl);
+  slots.set('social', html ? socialHtml(brand) : socialText(brand));
   return slots;
 }
 
-function socialMjml(brand: Brand): string {
+// Text links: icons would be images from a third-party host (or more files to serve) for three words.
+function socialHtml(brand: Brand): string {
   if (brand.social.length === 0) return '';
-  const items = brand.social.map(
+  const links = brand.social.map(
     (item) =>
-      `<mj-social-element name="${item.network}-noshare" href="${escapeHtml(item.url)}">${escapeHtml(item.label)}</mj-social-element>`,
+      `<a href="${escapeHtml(item.url)}" style="color:${brand.colors.muted};text-decoration:underline;">${escapeHtml(item.label)}</a>`,
   );
-  return `<mj-social mode="horizontal" align="center" icon-size="20px" font-size="12px" color="${brand.colors.muted}" padding="4px 0">\n${items.join('\n')}\n</mj-social>`;
+  return `<mj-text mj-class="small" align="center" padding="0 32px 4px 32px">${links.join(' · ')}</mj-text>`;
 }
 
 function socialText(brand: Brand): string {

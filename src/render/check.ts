@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { Project } from '../projects/schema.js';
 import { sampleDataFor } from './samples.js';
+import { displayText } from './typography.js';
 import type { Renderer, RenderResult } from './types.js';
 
 /**
@@ -52,12 +53,21 @@ function outputProblems(result: RenderResult, project: Project, listsSites: bool
   for (const paragraph of repeatedParagraphs(result.text))
     problems.push(`repeated paragraph: ${paragraph.slice(0, 60)}…`);
   if (listsSites) {
+    // A large order's sites are in the attached list; a smaller one's in the mail itself.
+    const attached = result.attachments.find((item) => item.contentType.startsWith('text/csv'));
     for (const site of project.sites) {
-      if (!result.html.includes(site.ref) || !result.html.includes(escapedLikeHandlebars(site.name)))
+      if (attached) {
+        if (!attached.content.includes(site.ref)) problems.push(`site ${site.ref} missing from the attached list`);
+        continue;
+      }
+      if (!result.html.includes(site.ref) || !result.html.includes(escapedLikeHandlebars(displayText(site.name))))
         problems.push(`site ${site.ref} missing from the HTML`);
       if (!result.text.includes(site.ref)) problems.push(`site ${site.ref} missing from the text part`);
     }
   }
+  for (const line of result.text.split('\n'))
+    if (/^\s*[:;!?»]/.test(line))
+      problems.push(`a line of the text part starts with punctuation: ${line.slice(0, 40)}`);
   return problems;
 }
 
@@ -118,4 +128,49 @@ export function checkTemplates(
     }
   }
   return problems;
+}
+
+/** Four arrival windows a planner books: morning and afternoon, on the hour and at half past. */
+export const SMS_WINDOWS = [
+  ['2026-06-02T08:00:00+02:00', '2026-06-02T12:00:00+02:00'],
+  ['2026-06-02T13:00:00+02:00', '2026-06-02T17:00:00+02:00'],
+  ['2026-11-17T08:30:00+01:00', '2026-11-17T12:30:00+01:00'],
+  ['2026-11-17T13:30:00+01:00', '2026-11-17T17:30:00+01:00'],
+] as const;
+
+export interface SmsMatrix {
+  total: number;
+  oneSegment: number;
+  /** The reminders still over one segment, for the report. */
+  over: { where: string; body: string; segments: number }[];
+}
+
+/**
+ * Every site of every order (so every city and site name) × both visit kinds × four windows,
+ * rendered as the reminder SMS with its defaults: how many fit one segment.
+ */
+export function smsMatrix(renderer: Renderer, targets: readonly CheckTarget[], key = 'rappel-intervention'): SmsMatrix {
+  const matrix: SmsMatrix = { total: 0, oneSegment: 0, over: [] };
+  for (const target of targets) {
+    for (const site of target.project.sites) {
+      for (const kind of ['access', 'service'] as const) {
+        for (const [windowStart, windowEnd] of SMS_WINDOWS) {
+          const result = renderer.render(key, {
+            project: target.project,
+            data: { siteRef: site.ref, kind, windowStart, windowEnd },
+          });
+          if (result.channel !== 'sms') continue;
+          matrix.total += 1;
+          if (result.segments === 1) matrix.oneSegment += 1;
+          else
+            matrix.over.push({
+              where: `${target.name} ${site.ref} ${kind} ${windowStart}`,
+              body: result.body,
+              segments: result.segments,
+            });
+        }
+      }
+    }
+  }
+  return matrix;
 }

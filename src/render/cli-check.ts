@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { checkTemplates, type CheckTarget } from './check.js';
+import { checkTemplates, smsMatrix, type CheckTarget } from './check.js';
 import type { TemplateManifest } from './manifest.js';
 import { createRenderer } from './renderer.js';
 import { projectFromJson } from './samples.js';
@@ -10,8 +10,11 @@ import { projectFromJson } from './samples.js';
 /**
  * `npm run templates:check [-- --templates dir --projects dir]`: compiles every template (an
  * MJML error fails here), then renders each one with every sample order, plainly and with
- * hostile input. Exits 1 listing the problems.
+ * hostile input, and prints the share of visit reminders that fit one SMS segment over the
+ * matrix of every site of those orders × both visit kinds × four windows (goal: 95 %). Exits 1
+ * listing the problems.
  */
+const SMS_ONE_SEGMENT_GOAL = 0.95;
 const { values } = parseArgs({
   options: {
     templates: { type: 'string', default: 'templates' },
@@ -38,7 +41,17 @@ try {
     listsSites.set(key, module.default.listsSites);
   }
   const problems = checkTemplates(renderer, targets, (key) => listsSites.get(key) ?? false);
+  const sms = smsMatrix(renderer, targets);
   await renderer.close();
+  const share = sms.total === 0 ? 1 : sms.oneSegment / sms.total;
+  console.log(
+    `SMS reminders in one segment: ${sms.oneSegment} of ${sms.total} (${(100 * share).toFixed(1)} %; goal ≥ ${100 * SMS_ONE_SEGMENT_GOAL} %)`,
+  );
+  for (const item of sms.over.slice(0, 5)) console.log(`  ${item.segments} segments: ${item.where}: ${item.body}`);
+  if (share < SMS_ONE_SEGMENT_GOAL)
+    problems.push(
+      `only ${(100 * share).toFixed(1)} % of the SMS reminders fit one segment (goal ${100 * SMS_ONE_SEGMENT_GOAL} %)`,
+    );
   const checked = `${renderer.list().length} templates × ${targets.length} orders`;
   if (problems.length > 0) {
     console.error(

@@ -59,10 +59,10 @@ try {
       contact.email ? [contact.email] : [],
     );
     const eml = await buildEml(result, {
-      from: `"${brand.sender.name}" <${brand.sender.address}>`,
+      from: `"${result.fromName}" <${brand.sender.address}>`,
       to: to.length > 0 ? to : [project.rac.email],
       cc: [project.rac.email],
-      replyTo: project.rac.email,
+      replyTo: result.replyTo,
     });
     writeFileSync(join(out, `${key}.html`), result.html);
     writeFileSync(join(out, `${key}.txt`), result.text);

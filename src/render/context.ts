@@ -6,7 +6,8 @@ import { createKit } from './kit.js';
 import type { LoadedTemplate, TemplateSet } from './loader.js';
 import { racProfileSchema, racView, type RacView } from './people.js';
 import { greeting, type OffersView } from './phrasing.js';
-import { sitesView, type SitesView } from './sites.js';
+import { sitesView, type SiteNote, type SitesView } from './sites.js';
+import { displayText, mapStrings, stripBidiControls } from './typography.js';
 import type { RenderInput } from './types.js';
 
 /** Everything a template can read. Keys are always present: Handlebars runs in strict mode. */
@@ -29,6 +30,14 @@ export interface MessageContext {
   subject: string;
 }
 
+export interface BuiltContext {
+  context: MessageContext;
+  warnings: string[];
+  siteNotes: SiteNote[];
+  /** SMS: shorter variables to try while the message takes more than one segment. */
+  shorter: { vars: Record<string, unknown>; warning: string }[];
+}
+
 function zodIssues(prefix: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
   return issues.map((issue) => ({ path: formatPath([prefix, ...issue.path]), message: issue.message }));
 }
@@ -39,7 +48,7 @@ export function buildContext(
   template: LoadedTemplate,
   input: RenderInput,
   publicBaseUrl: string,
-): { context: MessageContext; warnings: string[] } {
+): BuiltContext {
   const { manifest } = template;
   const { project } = input;
   const blocks = resolveBlocks(manifest.blocks, input.blocks);
@@ -67,25 +76,33 @@ export function buildContext(
   const rac = racView(project, profile);
   if (!rac.phone) warnings.push('the signature has no phone number');
 
-  return {
-    context: {
-      project: {
-        ref: project.ref,
-        orderNumber: project.orderNumber,
-        trackingNumber: project.trackingNumber,
-        label: project.label,
-        company: project.client.company,
-        receivedOn: frenchDate(project.receivedAt),
-      },
-      greeting: greeting(greeted),
-      rac,
-      offers: kit.offers,
-      sites: manifest.listsSites ? sitesView(project.sites) : null,
-      blocks,
-      data: view.vars,
-      preheader: manifest.preheader ?? '',
-      subject: '',
+  const siteNotes = view.siteNotes ?? [];
+  const context: MessageContext = {
+    project: {
+      ref: project.ref,
+      orderNumber: project.orderNumber,
+      trackingNumber: project.trackingNumber,
+      label: project.label,
+      company: project.client.company,
+      receivedOn: frenchDate(project.receivedAt),
     },
-    warnings,
+    greeting: greeting(greeted),
+    rac,
+    offers: kit.offers,
+    sites: manifest.listsSites
+      ? sitesView(project.sites, {
+          listedMax: set.brand.sitesListedMax,
+          contacts: project.contacts,
+          notes: siteNotes,
+          orderNumber: project.orderNumber,
+        })
+      : null,
+    blocks,
+    data: view.vars,
+    preheader: view.preheader ?? manifest.preheader ?? '',
+    subject: '',
   };
+  // Everything a template shows, typeset (email) or freed of bidi controls (SMS, GSM-7), once.
+  const text = manifest.channel === 'email' ? displayText : stripBidiControls;
+  return { context: mapStrings(context, text), warnings, siteNotes, shorter: view.shorter ?? [] };
 }

@@ -9,7 +9,8 @@ function domainOf(address: string): string {
 
 /**
  * A complete RFC 5322 message: Date, Message-ID, multipart/alternative with the text part
- * first (clients show the last part they understand), UTF-8 throughout.
+ * first (clients show the last part they understand), UTF-8 throughout; attachments (the site
+ * list of a large order) make it multipart/mixed around that.
  */
 export async function buildEml(result: EmailResult, envelope: EmlEnvelope): Promise<Buffer> {
   const composer = new MailComposer({
@@ -23,6 +24,15 @@ export async function buildEml(result: EmailResult, envelope: EmlEnvelope): Prom
     messageId: envelope.messageId ?? `<${randomUUID()}@${domainOf(envelope.from)}>`,
     date: envelope.date ?? new Date(),
     textEncoding: 'quoted-printable',
+    ...(result.attachments?.length
+      ? {
+          attachments: result.attachments.map((file) => ({
+            filename: file.filename,
+            content: file.content,
+            contentType: file.contentType,
+          })),
+        }
+      : {}),
   });
   return composer.compile().build();
 }

@@ -3,6 +3,7 @@
  * expressions carried through), then rendered per message in microseconds.
  */
 export type {
+  Attachment,
   BlockSummary,
   EmailResult,
   EmlEnvelope,
@@ -19,3 +20,4 @@ export type {
 export { createRenderer } from './renderer.js';
 export { buildEml } from './eml.js';
 export { racProfileSchema } from './people.js';
+export { visitInvitation, visitUid, type CalendarInvitation, type VisitInvitationInput } from './ical.js';

@@ -5,10 +5,11 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { projectInputSchema, type Project } from '../projects/schema.js';
 import { brandSchema, brandSlots, fillSlots, type Brand } from './brand.js';
-import { compileMjml, TemplateCompileError } from './compiler.js';
+import { compileMjml, expressions, TemplateCompileError } from './compiler.js';
 import { compileHandlebars, createHandlebars, type CompiledTemplate, type HandlebarsEnv } from './handlebars.js';
 import type { TemplateManifest } from './manifest.js';
 import { projectFromJson } from './samples.js';
+import { typesetTemplate } from './typography.js';
 import type { TemplateDetail } from './types.js';
 
 /**
@@ -41,11 +42,20 @@ export interface LoadedTemplate {
   sms: CompiledTemplate | null;
 }
 
+export interface Asset {
+  contentType: string;
+  body: Buffer;
+}
+
 export interface TemplateSet {
   dir: string;
   brand: Brand;
   hb: HandlebarsEnv;
   templates: Map<string, LoadedTemplate>;
+  /** Brand images of templates/assets, by file name. */
+  assets: Map<string, Asset>;
+  /** PUBLIC_BASE_URL/assets: where mail clients fetch them. */
+  assetsUrl: string;
 }
 
 /** Manifests are code: imported once and reused across reloads (a change needs a restart, see templates/README.md). */
@@ -78,14 +88,29 @@ async function loadSampleProject(dir: string): Promise<Project> {
   return projectFromJson(parseWith(projectInputSchema, await readJson(file), file));
 }
 
-async function registerPartials(hb: HandlebarsEnv, dir: string, brand: Brand): Promise<void> {
+/**
+ * French typography on a compiled template (see typography.ts). Typograf leaves tags and
+ * Handlebars expressions alone; checked anyway, since a changed expression would be a bug
+ * on every message.
+ */
+function typeset(source: string, file: string): string {
+  const result = typesetTemplate(source);
+  if (expressions(result).join('\n') !== expressions(source).join('\n'))
+    throw new TemplateCompileError(file, 'typography changed a Handlebars expression');
+  return result;
+}
+
+async function registerPartials(set: TemplateSet): Promise<void> {
   for (const kind of ['html', 'text'] as const) {
-    const folder = join(dir, 'partials', kind);
+    const folder = join(set.dir, 'partials', kind);
     if (!existsSync(folder)) continue;
-    const slots = brandSlots(brand, kind === 'html');
+    const slots = brandSlots(set.brand, kind === 'html', set.assetsUrl);
     for (const file of (await readdir(folder)).filter((name) => name.endsWith('.hbs')).sort()) {
-      const source = fillSlots(await read(folder, file), slots, `partials/${kind}/${file}`);
-      hb.registerPartial(`${kind}/${file.slice(0, -4)}`, source);
+      const name = `partials/${kind}/${file}`;
+      set.hb.registerPartial(
+        `${kind}/${file.slice(0, -4)}`,
+        typeset(fillSlots(await read(folder, file), slots, name), name),
+      );
     }
   }
 }
@@ -96,6 +121,19 @@ async function registerPartials(hb: HandlebarsEnv, dir: string, brand: Brand): P
  */
 function manifestFile(dir: string, key: string): string | undefined {
   return ['manifest.ts', 'manifest.js'].find((name) => existsSync(join(dir, key, name)));
+}
+
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', gif: 'image/gif' };
+
+async function loadAssets(dir: string): Promise<Map<string, Asset>> {
+  const assets = new Map<string, Asset>();
+  const folder = join(dir, 'assets');
+  if (!existsSync(folder)) return assets;
+  for (const file of (await readdir(folder)).sort()) {
+    const contentType = IMAGE_TYPES[file.split('.').pop() ?? ''];
+    if (contentType) assets.set(file, { contentType, body: await readFile(join(folder, file)) });
+  }
+  return assets;
 }
 
 async function loadManifest(dir: string, key: string, cache: ManifestCache): Promise<TemplateManifest> {
@@ -125,18 +163,20 @@ function withBody(layout: string, body: string, file: string): string {
 
 async function loadEmail(set: TemplateSet, key: string, layouts: { mjml: string; text: string }): Promise<EmailParts> {
   const dir = join(set.dir, key);
-  const htmlSlots = brandSlots(set.brand, true);
-  const textSlots = brandSlots(set.brand, false);
-  const subjectSource = fillSlots(await read(dir, 'subject.hbs'), textSlots, `${key}/subject.hbs`).trim();
+  const htmlSlots = brandSlots(set.brand, true, set.assetsUrl);
+  const textSlots = brandSlots(set.brand, false, set.assetsUrl);
+  const subjectSource = typeset(
+    fillSlots(await read(dir, 'subject.hbs'), textSlots, `${key}/subject.hbs`).trim(),
+    `${key}/subject.hbs`,
+  );
   const mjmlSource = fillSlots(
     withBody(layouts.mjml, await read(dir, 'body.mjml'), 'layout.mjml'),
     htmlSlots,
     `${key}/body.mjml`,
   );
-  const htmlSource = await compileMjml(mjmlSource, `${key}/body.mjml`);
-  const textSource = fillSlots(
-    withBody(layouts.text, await read(dir, 'text.hbs'), 'layout.txt.hbs'),
-    textSlots,
+  const htmlSource = typeset(await compileMjml(mjmlSource, `${key}/body.mjml`), `${key}/body.mjml`);
+  const textSource = typeset(
+    fillSlots(withBody(layouts.text, await read(dir, 'text.hbs'), 'layout.txt.hbs'), textSlots, `${key}/text.hbs`),
     `${key}/text.hbs`,
   );
   return {
@@ -149,10 +189,14 @@ async function loadEmail(set: TemplateSet, key: string, layouts: { mjml: string;
   };
 }
 
-export async function loadTemplates(dir: string, cache: ManifestCache): Promise<TemplateSet> {
+export async function loadTemplates(dir: string, cache: ManifestCache, publicBaseUrl: string): Promise<TemplateSet> {
   const brand = parseWith(brandSchema, await readJson(join(dir, 'brand.json')), join(dir, 'brand.json'));
-  const set: TemplateSet = { dir, brand, hb: createHandlebars(brand), templates: new Map() };
-  await registerPartials(set.hb, dir, brand);
+  const assets = await loadAssets(dir);
+  if (!assets.has(brand.logo.file))
+    throw new Error(`${join(dir, 'brand.json')}: logo.file: no file "${brand.logo.file}" in ${join(dir, 'assets')}`);
+  const assetsUrl = `${publicBaseUrl.replace(/\/+$/, '')}/assets`;
+  const set: TemplateSet = { dir, brand, hb: createHandlebars(brand), templates: new Map(), assets, assetsUrl };
+  await registerPartials(set);
   const layouts = { mjml: await read(dir, 'layout.mjml'), text: await read(dir, 'layout.txt.hbs') };
   const sampleProject = await loadSampleProject(dir);
   const entries = await readdir(dir, { withFileTypes: true });
@@ -161,7 +205,7 @@ export async function loadTemplates(dir: string, cache: ManifestCache): Promise<
     .map((entry) => entry.name);
   for (const key of keys.sort()) {
     const manifest = await loadManifest(dir, key, cache);
-    const textSlots = brandSlots(brand, false);
+    const textSlots = brandSlots(brand, false, assetsUrl);
     const email = manifest.channel === 'email' ? await loadEmail(set, key, layouts) : null;
     const sms =
       manifest.channel === 'sms'

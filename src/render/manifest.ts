@@ -4,6 +4,7 @@ import type { Contact, Project, Site } from '../projects/schema.js';
 import type { Brand } from './brand.js';
 import type { Window } from './dates.js';
 import type { OffersView } from './phrasing.js';
+import type { SiteNote } from './sites.js';
 
 /**
  * What a template folder's manifest.ts default-exports. Manifests import nothing from src at
@@ -54,6 +55,15 @@ export interface ViewResult {
   /** Exposed to the template as `data`. Every key a template reads must be present (strict mode). */
   vars: Record<string, unknown>;
   warnings?: string[];
+  /** Preview text of this message, from its content; else the manifest's. */
+  preheader?: string;
+  /** Sites to point out (a gap at closure): in the summary of a large order and in the attached list. */
+  siteNotes?: SiteNote[];
+  /**
+   * SMS only: shorter variables to try, in order, while the message takes more than one
+   * segment; the warning of the variant used goes into the result.
+   */
+  shorter?: { vars: Record<string, unknown>; warning: string }[];
 }
 
 export interface TemplateManifest<S extends z.ZodType = z.ZodType> {
@@ -66,7 +76,7 @@ export interface TemplateManifest<S extends z.ZodType = z.ZodType> {
   audience: 'main' | 'all';
   /** True when the message names every site of the order (checked by tests and templates:check). */
   listsSites: boolean;
-  /** Preview text shown by mail clients next to the subject (email only). */
+  /** Preview text shown by mail clients next to the subject (email only), when view() gives none. */
   preheader?: string;
   data: S;
   blocks: BlockSpec[];

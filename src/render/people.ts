@@ -16,6 +16,7 @@ export const racProfileSchema = z.strictObject({
     .url({ protocol: /^https$/, message: 'an https URL' })
     .max(500, 'at most 500 characters')
     .optional(),
+  gender: z.enum(['f', 'm'], { error: 'f or m' }).optional(),
 });
 
 export interface RacView {
@@ -29,6 +30,9 @@ export interface RacView {
   /** "mailto:…" */
   emailHref: string;
   photoUrl: string | null;
+  /** Only the phrases that need a grammatical gender read these; both false: neutral phrasing. */
+  feminine: boolean;
+  masculine: boolean;
 }
 
 /** "06 39 98 01 04" for a French number, "+44 20 7946 0958" otherwise. */
@@ -54,6 +58,8 @@ export function racView(project: Project, profile: RacProfile | undefined): RacV
     email: address,
     emailHref: `mailto:${address}`,
     photoUrl: profile?.photoUrl ?? null,
+    feminine: profile?.gender === 'f',
+    masculine: profile?.gender === 'm',
   };
 }
 

@@ -10,9 +10,9 @@ export function joinFrench(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} et ${items[items.length - 1]}`;
 }
 
-/** "1 site", "12 sites". */
+/** "1 site", "12 sites"; French counts zero in the singular ("0 site"). */
 export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : plural}`;
+  return `${n} ${n <= 1 ? singular : plural}`;
 }
 
 /**

@@ -1,7 +1,12 @@
+import { sitesCsv } from './attachments.js';
 import { buildContext } from './context.js';
 import type { LoadedTemplate, TemplateSet } from './loader.js';
 import { measureSms, transliterate } from './sms.js';
-import type { RenderInput, RenderResult } from './types.js';
+import { mapStrings, stripBidiControls } from './typography.js';
+import type { Attachment, EmailResult, RenderInput, RenderResult, SmsResult } from './types.js';
+
+/** Longer subjects are cut (at a word, with an ellipsis): phones show about 40 characters, desktops 70 to 90. */
+export const SUBJECT_MAX = 90;
 
 /** One line, single spaces: a subject or an SMS must not carry the template's layout whitespace. */
 export function oneLine(text: string): string {
@@ -14,6 +19,14 @@ export function tidyText(text: string): string {
   return `${tidy.trim()}\n`;
 }
 
+/** A subject within SUBJECT_MAX characters, cut after a whole word; null when it fits. */
+export function shortenSubject(subject: string): string | null {
+  if ([...subject].length <= SUBJECT_MAX) return null;
+  const head = [...subject].slice(0, SUBJECT_MAX - 1).join('');
+  const cut = head.replace(/[\s\u00a0\u202f]+\S*$/, '');
+  return `${(cut.length >= SUBJECT_MAX / 2 ? cut : head).replace(/[\s,;:.\u00a0\u202f–-]+$/, '')}…`;
+}
+
 /**
  * Data may legitimately contain "{{" (a client typed it). Escaped as entities it displays the
  * same, and the HTML we keep never holds anything that looks like template syntax.
@@ -22,29 +35,78 @@ function neutraliseMustaches(html: string): string {
   return html.includes('{{') ? html.replaceAll('{{', '&#123;&#123;') : html;
 }
 
+function renderEmail(
+  set: TemplateSet,
+  template: LoadedTemplate,
+  input: RenderInput,
+  publicBaseUrl: string,
+): EmailResult {
+  const email = template.email;
+  if (!email) throw new Error(`template ${template.manifest.key} has no email body`);
+  const { context, warnings, siteNotes } = buildContext(set, template, input, publicBaseUrl);
+  let subject = oneLine(email.subject(context));
+  const short = shortenSubject(subject);
+  if (short) {
+    warnings.push(`the subject was cut to ${SUBJECT_MAX} characters`);
+    subject = short;
+  }
+  context.subject = subject;
+  const attachments: Attachment[] = context.sites?.summary ? [sitesCsv(input.project, siteNotes)] : [];
+  return {
+    channel: 'email',
+    subject,
+    html: neutraliseMustaches(email.html(context)),
+    text: tidyText(email.text(context)),
+    // A header, not a page: no isolates there, only the controls removed.
+    fromName: stripBidiControls(`${context.rac.displayName.replace(/[\u2068\u2069]/g, '')} – ${set.brand.name}`),
+    replyTo: context.rac.email,
+    attachments,
+    warnings,
+  };
+}
+
+/**
+ * An SMS: GSM-7 unless the caller asks otherwise; while it takes more than one segment, the
+ * manifest's shorter variants (short site name, short preparation phrase) are tried in order.
+ */
+function renderSms(set: TemplateSet, template: LoadedTemplate, input: RenderInput, publicBaseUrl: string): SmsResult {
+  const sms = template.sms;
+  if (!sms) throw new Error(`template ${template.manifest.key} has no SMS body`);
+  const { context, warnings, shorter } = buildContext(set, template, input, publicBaseUrl);
+  const gsm = input.transliterate !== false;
+  const body = () => {
+    const text = oneLine(sms(context));
+    return gsm ? transliterate(text) : text;
+  };
+  let text = body();
+  let measure = measureSms(text);
+  for (const variant of shorter) {
+    if (measure.segments <= 1) break;
+    context.data = mapStrings(variant.vars, stripBidiControls);
+    const next = body();
+    const nextMeasure = measureSms(next);
+    if (nextMeasure.length >= measure.length && nextMeasure.segments >= measure.segments) continue;
+    warnings.push(variant.warning);
+    text = next;
+    measure = nextMeasure;
+  }
+  return {
+    channel: 'sms',
+    body: text,
+    encoding: measure.encoding,
+    segments: measure.segments,
+    length: measure.length,
+    warnings: [...warnings, ...measure.warnings],
+  };
+}
+
 export function renderMessage(
   set: TemplateSet,
   template: LoadedTemplate,
   input: RenderInput,
   publicBaseUrl: string,
 ): RenderResult {
-  const { context, warnings } = buildContext(set, template, input, publicBaseUrl);
-  if (template.email) {
-    context.subject = oneLine(template.email.subject(context));
-    const html = neutraliseMustaches(template.email.html(context));
-    const text = tidyText(template.email.text(context));
-    return { channel: 'email', subject: context.subject, html, text, warnings };
-  }
-  if (!template.sms) throw new Error(`template ${template.manifest.key} has neither an email nor an SMS body`);
-  let body = oneLine(template.sms(context));
-  if (input.transliterate) body = transliterate(body);
-  const measure = measureSms(body);
-  return {
-    channel: 'sms',
-    body,
-    encoding: measure.encoding,
-    segments: measure.segments,
-    length: measure.length,
-    warnings: [...warnings, ...measure.warnings],
-  };
+  return template.email
+    ? renderEmail(set, template, input, publicBaseUrl)
+    : renderSms(set, template, input, publicBaseUrl);
 }

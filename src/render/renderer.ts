@@ -19,7 +19,7 @@ function selfCheck(set: TemplateSet, publicBaseUrl: string): void {
 export async function createRenderer(options: RendererOptions): Promise<Renderer> {
   const dir = resolve(options.templatesDir);
   const manifests: ManifestCache = new Map();
-  let set = await loadTemplates(dir, manifests);
+  let set = await loadTemplates(dir, manifests, options.publicBaseUrl);
   selfCheck(set, options.publicBaseUrl);
 
   let watcher: FSWatcher | null = null;
@@ -27,7 +27,7 @@ export async function createRenderer(options: RendererOptions): Promise<Renderer
   let reloading: Promise<void> = Promise.resolve();
   const reload = async (): Promise<void> => {
     try {
-      const next = await loadTemplates(dir, manifests);
+      const next = await loadTemplates(dir, manifests, options.publicBaseUrl);
       selfCheck(next, options.publicBaseUrl);
       set = next;
       options.onReload?.();
@@ -63,6 +63,8 @@ export async function createRenderer(options: RendererOptions): Promise<Renderer
         audience: detail.audience,
       })),
     get: (key): TemplateDetail | undefined => set.templates.get(key)?.detail,
+    sender: () => ({ ...set.brand.sender }),
+    asset: (name) => set.assets.get(name),
     render: (key, input): RenderResult => renderMessage(set, find(key), input, options.publicBaseUrl),
     renderSample(key, overrides = {}): RenderResult {
       const template = find(key);

@@ -2,11 +2,16 @@ import { escapeHtml } from './brand.js';
 
 /**
  * Editable blocks are plain text written by a person. In HTML they become paragraphs (blank
- * line) and line breaks (single newline); http(s) and mailto addresses become links; every
- * other character is escaped, so a block can never add markup, styles or other schemes.
+ * line) and line breaks (single newline); http(s) and mailto addresses, bare email addresses and
+ * French phone numbers become links (mailto:, tel:); every other character is escaped, so a
+ * block can never add markup, styles or other schemes.
  */
 
-const LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+/gi;
+const URL_LINK = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+/.source;
+const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b/.source;
+// 06 12 34 56 78, 06.12.34.56.78, +33 6 12 34 56 78, with any kind of space (blocks are typeset first).
+const PHONE = /(?<![\d+])(?:\+33[ \u00a0\u202f.]?[1-9]|0[1-9])(?:[ \u00a0\u202f.-]?\d{2}){4}(?!\d)/.source;
+const LINK = new RegExp(`${URL_LINK}|${EMAIL}|${PHONE}`, 'gi');
 const TRAILING_PUNCTUATION = /[.,;:!?»]+$/;
 const SAFE_PROTOCOLS = new Set(['http:', 'https:', 'mailto:', 'tel:']);
 
@@ -50,13 +55,27 @@ function splitTrailing(candidate: string): [string, string] {
   return [url, rest];
 }
 
-const MAY_LINK = /https?:\/\/|mailto:/i;
+const MAY_LINK = /https?:\/\/|mailto:|@|\d\d/i;
+
+/** The href of a bare email address or phone number, else null (a URL goes through safeHref). */
+function bareHref(text: string): string | null {
+  if (/^(?:https?:|mailto:)/i.test(text)) return null;
+  if (text.includes('@')) return `mailto:${text}`;
+  const digits = text.replace(/\D/g, '');
+  return `tel:+33${digits.startsWith('33') ? digits.slice(2) : digits.slice(1)}`;
+}
 
 function linkifyLine(line: string, linkStyle: string): string {
   if (!MAY_LINK.test(line)) return escapeHtml(line);
   let html = '';
   let last = 0;
   for (const match of line.matchAll(LINK)) {
+    const bare = bareHref(match[0]);
+    if (bare) {
+      html += `${escapeHtml(line.slice(last, match.index))}<a href="${escapeHtml(bare)}" style="${linkStyle}">${escapeHtml(match[0])}</a>`;
+      last = (match.index ?? 0) + match[0].length;
+      continue;
+    }
     const [url, rest] = splitTrailing(match[0]);
     const href = safeHref(url);
     html += escapeHtml(line.slice(last, match.index));

@@ -60,6 +60,10 @@ const REPLACEMENTS: Record<string, string> = {
   '\u202f': ' ',
   '\u2009': ' ',
   '\t': ' ',
+  '\u2068': '',
+  '\u2069': '',
+  '\u200e': '',
+  '\u200f': '',
 };
 
 export function isGsm7(text: string): boolean {
@@ -103,7 +107,7 @@ export function measureSms(body: string): SmsMeasure {
       encoding === 'UCS-2'
         ? `UCS-2 because of ${nonGsmCharacters(body)
             .map((char) => JSON.stringify(char))
-            .join(', ')}; transliterate: true may bring it back to GSM-7`
+            .join(', ')}`
         : 'GSM-7';
     warnings.push(`the SMS takes ${segments} segments (${message.numberOfCharacters} characters, ${cause})`);
   }

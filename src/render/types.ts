@@ -8,6 +8,8 @@ export interface RacProfile {
   phone?: string;
   email?: string;
   photoUrl?: string;
+  /** Grammatical gender for the few phrases that need it; phrasing needs none when absent. */
+  gender?: 'f' | 'm';
 }
 
 export interface RenderInput {
@@ -15,6 +17,7 @@ export interface RenderInput {
   racProfile?: RacProfile;
   blocks?: Record<string, string>;
   data?: Record<string, unknown>;
+  /** SMS only: replace what GSM-7 lacks by its closest form (default true; false keeps UCS-2 characters). */
   transliterate?: boolean;
   /**
    * The people the greeting names: the message's `To` recipients (src/messages/recipients.ts).
@@ -23,11 +26,23 @@ export interface RenderInput {
   greeted?: readonly Greeted[];
 }
 
+/** A file sent with an email (the full site list of a large order). */
+export interface Attachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
 export interface EmailResult {
   channel: 'email';
   subject: string;
   html: string;
   text: string;
+  /** The From display name, « Léa Laurent – Orion Télécom »; the address is the service's sending address. */
+  fromName: string;
+  /** Where replies go: the RAC. */
+  replyTo: string;
+  attachments: Attachment[];
   warnings: string[];
 }
 
@@ -78,6 +93,10 @@ export interface Renderer {
   /** Synchronous and fast: everything expensive happened in createRenderer. Throws AppError. */
   render(key: string, input: RenderInput): RenderResult;
   renderSample(key: string, overrides?: SampleOverrides): RenderResult;
+  /** The brand's default sender, used when EMAIL_FROM is not set. */
+  sender(): { name: string; address: string };
+  /** A brand image (templates/assets), served to mail clients from PUBLIC_BASE_URL. */
+  asset(name: string): { contentType: string; body: Buffer } | undefined;
   /** Stops file watching. */
   close(): Promise<void>;
 }

@@ -14,15 +14,25 @@ export default {
   channel: 'email',
   milestone: 'clientContact',
   description:
-    'Accusé de réception de la commande : remerciements, sites concernés, accompagnement par le RAC et prochaine étape.',
+    'Accusé de réception de la commande : remerciements, accompagnement par le RAC, prochaine étape et sites concernés.',
   audience: 'main',
   listsSites: true,
-  preheader: "Votre commande est prise en charge : je vous accompagne jusqu'à la mise en service.",
   data,
   blocks: [
     personalMessage,
     additionalInfo,
     closing('Je reste à votre disposition pour toute question et vous remercie de votre confiance.'),
   ],
-  view: (input) => ({ vars: { prerequisitesVideoUrl: input.prerequisitesVideoUrl ?? null } }),
+  view(input, kit) {
+    const sites = kit.project.sites;
+    const scope =
+      sites.length === 1 ? ` (${sites[0]?.name})` : sites.length > 1 ? ` (${kit.count(sites.length, 'site')})` : '';
+    return {
+      vars: {
+        prerequisitesVideoUrl: input.prerequisitesVideoUrl ?? null,
+        ofSites: sites.length === 1 ? 'de votre site' : sites.length > 1 ? 'de vos sites' : 'de vos services',
+      },
+      preheader: `Commande ${kit.project.orderNumber}${scope} bien reçue : je vous appelle dans les prochains jours pour convenir de la suite.`,
+    };
+  },
 } satisfies TemplateManifest<typeof data>;

@@ -70,7 +70,6 @@ export default {
     "Avis d'intervention d'un technicien sur un site : date, créneau d'arrivée, durée, travaux et préparation attendue.",
   audience: 'main',
   listsSites: false,
-  preheader: "Date, créneau d'arrivée du technicien et ce qu'il faut préparer sur votre site.",
   data,
   blocks: [
     personalMessage,
@@ -84,6 +83,7 @@ export default {
     const defaults = DEFAULTS[input.kind];
     return {
       warnings,
+      preheader: `${defaults.title}, ${window.sameDay ? `${kit.date(window.start)} ${window.label}` : window.label}, sur votre site ${site.name} : ce qu'il faut préparer.`,
       vars: {
         title: defaults.title,
         date: kit.date(window.start),

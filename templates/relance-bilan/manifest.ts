@@ -19,12 +19,14 @@ export default {
   description: "Relance courte du client qui n'a pas encore répondu au questionnaire de satisfaction.",
   audience: 'main',
   listsSites: false,
-  preheader: 'Quelques minutes suffisent pour nous donner votre avis sur le déploiement.',
   data,
   blocks: [personalMessage, closing('Merci par avance pour votre retour.')],
   view(input, kit) {
     const sent = kit.milestone('surveySent');
     const sentOn = input.sentOn ?? sent.actual ?? sent.planned;
-    return { vars: { sentOn: sentOn ? kit.date(sentOn) : null, surveyUrl: input.surveyUrl ?? kit.surveyUrl() } };
+    return {
+      preheader: `Votre avis sur le déploiement de « ${kit.project.label} » : quelques minutes suffisent.`,
+      vars: { sentOn: sentOn ? kit.date(sentOn) : null, surveyUrl: input.surveyUrl ?? kit.surveyUrl() },
+    };
   },
 } satisfies TemplateManifest<typeof data>;

@@ -13,14 +13,16 @@ const data = z.strictObject({
     .min(1)
     .max(30)
     .optional()
-    .describe('Defaults to the client contacts (once per email address) and the RAC'),
+    .describe('Who attended; defaults to the RAC and the client main and technical contacts (never billing)'),
   strategy: z
     .string()
     .trim()
     .min(1)
     .max(2000)
     .optional()
-    .describe('Agreed deployment strategy (plain text); a default is written from the sites'),
+    .describe(
+      'Deployment strategy agreed at the meeting (plain text); without it, a proposal is written from the sites',
+    ),
   ipPlanDueDate: calendarDate.optional().describe('Date by which the client sends its IP addressing plan'),
   nextMilestones: z
     .array(z.strictObject({ label: line(120), date: calendarDate }))
@@ -29,13 +31,33 @@ const data = z.strictObject({
     .describe('Defaults to the project milestones planned after the meeting'),
 });
 
-function defaultStrategy(kit: ViewKit): string {
+/** Without the caller's strategy, a proposal from the RAC: never presented as a decision. */
+function proposedStrategy(kit: ViewKit): string {
   const sites = kit.project.sites;
   if (sites.length <= 1)
-    return 'Mise en service de votre site en une seule étape, dès que les prérequis techniques seront validés ensemble.';
+    return 'Je vous propose une mise en service en une seule étape, dès que nous aurons validé ensemble les prérequis techniques.';
   const main = sites.find((site) => site.role === 'main');
-  const first = main ? `du site principal (${main.name})` : "d'un premier site pilote";
-  return `Raccordement et mise en service ${first} en premier, puis des ${sites.length - 1} autres sites par vagues successives, en limitant autant que possible les interruptions de service.`;
+  const first = main ? `le site principal (${main.name})` : 'un premier site pilote';
+  const others = sites.length - 1;
+  return `Je vous propose de raccorder et de mettre en service ${first} en premier, puis ${others === 1 ? "l'autre site" : `les ${others} autres sites`} par vagues successives, en limitant autant que possible les interruptions de service. Dites-moi si cet ordre vous convient.`;
+}
+
+/** The RAC and the client's main and technical contacts, once each: billing does not attend a kick-off. */
+function defaultParticipants(kit: ViewKit): { name: string; organisation?: string; role?: string }[] {
+  const rac = kit.project.rac;
+  const roles: Record<string, string> = { main: 'contact principal', technical: 'contact technique' };
+  const client = kit
+    .distinctContacts()
+    .filter((contact) => contact.role === 'main' || contact.role === 'technical')
+    .map((contact) => ({
+      name: kit.fullName(contact),
+      organisation: kit.project.client.company,
+      role: roles[contact.role] ?? '',
+    }));
+  return [
+    ...client,
+    { name: `${rac.firstName} ${rac.lastName}`, organisation: kit.brand.name, role: 'Responsable Affaire Client' },
+  ];
 }
 
 function defaultMilestones(kit: ViewKit, after: string): { label: string; date: string }[] {
@@ -60,7 +82,6 @@ export default {
     'Compte rendu de la réunion de lancement avec le client : participants, stratégie de déploiement, actions client et prochains jalons.',
   audience: 'all',
   listsSites: true,
-  preheader: 'Participants, stratégie retenue, vos actions et les prochaines dates de votre projet.',
   data,
   blocks: [
     personalMessage,
@@ -74,15 +95,13 @@ export default {
       rle.actual ??
       rle.planned ??
       kit.fail('meetingDate', 'required: the project has no RLE date');
-    const rac = kit.project.rac;
-    const participants: { name: string; organisation?: string; role?: string }[] = input.participants ?? [
-      ...kit
-        .distinctContacts()
-        .map((contact) => ({ name: kit.fullName(contact), organisation: kit.project.client.company })),
-      { name: `${rac.firstName} ${rac.lastName}`, organisation: kit.brand.name, role: 'Responsable Affaire Client' },
-    ];
+    const participants = input.participants ?? defaultParticipants(kit);
     const milestones = input.nextMilestones ?? defaultMilestones(kit, meeting);
+    const next = milestones[0];
     return {
+      preheader: `Notre réunion du ${kit.shortDate(meeting)} : vos actions avant nos interventions${
+        next ? `, puis ${next.label.charAt(0).toLowerCase()}${next.label.slice(1)} le ${kit.shortDate(next.date)}` : ''
+      }.`,
       vars: {
         meetingDate: kit.date(meeting),
         meetingShortDate: kit.shortDate(meeting),
@@ -90,7 +109,8 @@ export default {
           name: p.name,
           detail: [p.organisation, p.role].filter(Boolean).join(', '),
         })),
-        strategy: input.strategy ?? defaultStrategy(kit),
+        strategy: input.strategy ?? proposedStrategy(kit),
+        strategyAgreed: input.strategy !== undefined,
         ipPlanDueDate: input.ipPlanDueDate ? kit.date(input.ipPlanDueDate) : null,
         nextMilestones: milestones.map((item) => ({ label: item.label, date: kit.date(item.date) })),
       },

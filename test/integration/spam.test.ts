@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEml, type EmailResult } from '../../src/render/index.js';
+import { buildEml, createRenderer, type EmailResult } from '../../src/render/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { IN_CI } from '../helpers/env.js';
+import { mailMatrix } from '../helpers/mail-matrix.js';
 
 /**
  * What a spam filter makes of each email template, as sent: rendered for a real sample order
@@ -18,8 +19,10 @@ import { IN_CI } from '../helpers/env.js';
 
 const run = promisify(execFile);
 const TEMPLATES = ['accuse-reception', 'rle-recap', 'avis-intervention', 'cloture', 'relance-bilan'];
-const MAX_SCORE = 1.0;
-const FROM = 'Orion Télécom <jalon@orion-telecom.example>';
+const MAX_SCORE = 0;
+/** Every template × sample order × 1 to 237 sites, with a personal message and the site list attached. */
+const MATRIX_MAX_SCORE = 0.5;
+const ADDRESS = 'projets@orion-telecom.example';
 const fixture = loadFixture('CMD-2026-000102');
 const site = fixture.sites[0]?.ref;
 
@@ -138,7 +141,7 @@ describe.runIf(HAVE_SPAMASSASSIN || IN_CI)('SpamAssassin scores of the email tem
           recipients: { to: { address: string; name?: string }[]; cc: { address: string; name?: string }[] };
         };
         const eml = await buildEml(preview, {
-          from: FROM,
+          from: mailbox({ name: preview.fromName, address: ADDRESS }),
           to: preview.recipients.to.map(mailbox),
           cc: preview.recipients.cc.map(mailbox),
           replyTo: fixture.rac.email,
@@ -180,7 +183,7 @@ describe.runIf(HAVE_SPAMASSASSIN || IN_CI)('SpamAssassin scores of the email tem
     if (preview.channel !== 'email') throw new Error('relance-bilan is an email');
     const eml = (
       await buildEml(preview, {
-        from: FROM,
+        from: mailbox({ name: preview.fromName, address: ADDRESS }),
         to: ['client@example.com'],
         cc: [fixture.rac.email],
         replyTo: fixture.rac.email,
@@ -198,5 +201,79 @@ describe.runIf(HAVE_SPAMASSASSIN || IN_CI)('SpamAssassin scores of the email tem
     expect(eml.indexOf('Content-Type: text/plain')).toBeGreaterThan(0);
     expect(eml.indexOf('Content-Type: text/plain')).toBeLessThan(eml.indexOf('Content-Type: text/html'));
     expect(eml).not.toMatch(/^Content-Transfer-Encoding: base64/m);
+  });
+});
+
+/** SpamAssassin on a whole mbox at once: one process loads its rules once for every message. */
+async function spamassassinMbox(file: string): Promise<string> {
+  const { stdout } = await run(
+    'spamassassin',
+    ['-L', '-t', '--mbox', '--cf=use_bayes 0', '--cf=bayes_auto_learn 0', '--cf=use_auto_whitelist 0', file],
+    { timeout: 600_000, maxBuffer: 256 * 1024 * 1024 },
+  );
+  return stdout;
+}
+
+describe.runIf(HAVE_SPAMASSASSIN || IN_CI)('SpamAssassin scores of every template × order × size', () => {
+  let dir: string;
+  const verdicts: { where: string; verdict: Verdict }[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jalon-spam-matrix-'));
+    const renderer = await createRenderer({
+      templatesDir: 'templates',
+      publicBaseUrl: 'https://jalon.orion-telecom.example',
+    });
+    const cases = mailMatrix(renderer);
+    await renderer.close();
+    const messages = await Promise.all(
+      cases.map(async (item) => {
+        const eml = await buildEml(item.result, {
+          from: mailbox({ name: item.result.fromName, address: ADDRESS }),
+          to: [item.project.contacts[0]?.email ?? 'client@example.org'],
+          cc: [item.project.rac.email],
+          replyTo: item.result.replyTo,
+          messageId: `<${randomUUID()}@orion-telecom.example>`,
+          date: new Date(),
+        });
+        // mbox: LF line ends, a From_ line before each message, body lines starting "From " quoted.
+        const body = eml
+          .toString('utf8')
+          .replace(/\r\n/g, '\n')
+          .replace(/^(>*From )/gm, '>$1');
+        return {
+          where: `${item.key} × ${item.order} × ${item.size}`,
+          text: `From jalon@orion-telecom.example Tue Dec  1 08:00:00 2026\n${body}\n`,
+        };
+      }),
+    );
+    const file = join(dir, 'matrix.mbox');
+    writeFileSync(file, messages.map((message) => message.text).join(''));
+    const output = await spamassassinMbox(file);
+    const outputs = output.split(/^From jalon@orion-telecom\.example .*\n/m).filter((part) => part.trim() !== '');
+    expect(outputs).toHaveLength(messages.length);
+    outputs.forEach((part, index) => verdicts.push({ where: messages[index]!.where, verdict: parseVerdict(part) }));
+    const scores = verdicts.map((item) => item.verdict.score);
+    console.log(
+      `spamassassin matrix: ${verdicts.length} messages, scores ${Math.min(...scores)} to ${Math.max(...scores)}`,
+    );
+  }, 900_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it(`scores every message at most ${MATRIX_MAX_SCORE}, with no structural rule`, () => {
+    expect(verdicts).toHaveLength(5 * 5 * 6);
+    const bad = verdicts
+      .filter(
+        ({ verdict }) =>
+          !(verdict.score <= MATRIX_MAX_SCORE) ||
+          // The rules ran and saw the HTML part.
+          !verdict.rules.includes('HTML_MESSAGE') ||
+          verdict.rules.some((rule) => STRUCTURAL.some((pattern) => pattern.test(rule))),
+      )
+      .map(({ where, verdict }) => `${where}: ${verdict.score} (${verdict.rules.join(', ')})`);
+    expect(bad).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectInput } from '../../src/projects/schema.js';
+import { typesetText } from '../../src/render/typography.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
 import { loadFixtures } from '../helpers/fixtures.js';
@@ -53,6 +54,9 @@ interface EmailPreview {
   subject: string;
   html: string;
   text: string;
+  fromName: string;
+  replyTo: string;
+  attachments: { filename: string; contentType: string; content: string }[];
   warnings: string[];
 }
 interface SmsPreview {
@@ -91,6 +95,21 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
     }
   });
   afterAll(async () => t?.close());
+
+  describe('brand images', () => {
+    it('serves the logo the mails show, to any origin, without a key; nothing else', async () => {
+      const preview = (await post('/v1/templates/relance-bilan/preview', {})).json() as EmailPreview;
+      const src = /<img src="([^"]+)"[^>]*class="jl-logo"/.exec(preview.html)?.[1] ?? '';
+      expect(src).toBe(`${t.deps.config.PUBLIC_BASE_URL}/assets/logo-orion-telecom.png`);
+      const logo = await t.app.inject({ method: 'GET', url: new URL(src).pathname });
+      expect(logo.statusCode).toBe(200);
+      expect(logo.headers['content-type']).toBe('image/png');
+      expect(logo.headers['cross-origin-resource-policy']).toBe('cross-origin');
+      expect(logo.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+      for (const url of ['/assets/nope.png', '/assets/..%2Fbrand.json', '/assets/README.md'])
+        expect((await t.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    });
+  });
 
   describe('catalogue', () => {
     it('GET /v1/templates lists the six templates with channel, milestone and audience', async () => {
@@ -184,6 +203,9 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
         subject: expect.stringMatching(/\S/),
         html: expect.stringMatching(/^<!doctype html>/i),
         text: expect.stringMatching(/\S/),
+        fromName: expect.stringMatching(/ – Orion Télécom$/),
+        replyTo: expect.stringMatching(/@/),
+        attachments: expect.any(Array),
         warnings: expect.any(Array),
       });
       expect(preview.subject).not.toMatch(/\n|\s{2}/);
@@ -193,9 +215,9 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
       // The sample's blocks are in both parts.
       const { sample } = (await get(`/v1/templates/${key}`)).json() as { sample: { blocks: Record<string, string> } };
       for (const value of Object.values(sample.blocks)) {
-        expect(preview.text).toContain(value);
-        // Blocks keep their apostrophes: only & < > " are escaped.
-        expect(preview.html).toContain(value);
+        // In French typography (curly apostrophes, narrow no-break spaces), not otherwise changed.
+        expect(preview.text).toContain(typesetText(value));
+        expect(preview.html).toContain(typesetText(value));
       }
     });
 
@@ -221,15 +243,15 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
       expect(html).not.toContain('<script');
       expect(html).not.toContain('<b>merci');
       expect(html).toContain(
-        'Bonjour &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;merci&lt;/b&gt; !',
+        'Bonjour &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;merci&lt;/b&gt;\u202f!',
       );
       expect(html).toMatch(
         /<a href="https:\/\/planning\.example\/p\?a=1&amp;b=2"[^>]*>https:\/\/planning\.example\/p\?a=1&amp;b=2<\/a>\./,
       );
       expect(html).not.toMatch(/href="\s*javascript:/i);
-      expect(html).toContain('Et pas ceci : javascript:alert(1)');
-      // The text part is plain text: the message as written, line by line.
-      for (const line of personalMessage.split('\n')) expect(text).toContain(line);
+      expect(html).toContain('Et pas ceci\u202f: javascript:alert(1)');
+      // The text part is plain text: the message as written (and typeset), line by line.
+      for (const line of personalMessage.split('\n')) expect(text).toContain(typesetText(line));
     });
 
     it('an unknown block is a 400 naming it', async () => {
@@ -339,9 +361,13 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
       } else {
         expect(to.map((r) => r.contactId)).toEqual([fixture.contacts.find((c) => c.role === 'main')?.id]);
       }
-      if (key === 'accuse-reception') {
+      if (key === 'accuse-reception' && fixture.sites.length <= 10) {
         for (const site of fixture.sites) expect(preview.html, site.ref).toContain(site.ref);
         for (const site of fixture.sites) expect(preview.text, site.ref).toContain(site.ref);
+      } else if (key === 'accuse-reception') {
+        // A large order: the mail summarises, the attached list names every site.
+        const [csv] = preview.attachments;
+        for (const site of fixture.sites) expect(csv?.content, site.ref).toContain(site.ref);
       }
     });
 
@@ -382,7 +408,7 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
         for (const part of [html, text]) {
           expect(part).toContain(profile.displayName);
           expect(part).toContain(profile.title);
-          expect(part).toContain('06 12 34 56 78');
+          expect(part).toContain('06\u202f12\u202f34\u202f56\u202f78');
         }
         expect(html).toContain('href="tel:+33612345678"');
         // The profile replaces the order's RAC name and the default title.
@@ -396,6 +422,23 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
         data: visitOf(fixture),
       });
       expect((sms.json() as SmsPreview).body).toContain('06 12 34 56 78');
+    });
+
+    it('stores the grammatical gender of a profile, f or m only', async () => {
+      const put = await t.request(t.adminKey, {
+        method: 'PUT',
+        url: `/v1/racs/${RAC}`,
+        payload: { displayName: 'Léa Roux', gender: 'f' },
+      });
+      expect(put.statusCode, put.body).toBe(200);
+      expect((await get(`/v1/racs/${RAC}`)).json()).toMatchObject({ displayName: 'Léa Roux', gender: 'f' });
+      const bad = await t.request(t.adminKey, {
+        method: 'PUT',
+        url: `/v1/racs/${RAC}`,
+        payload: { displayName: 'Léa Roux', gender: 'x' },
+      });
+      expect(bad.statusCode).toBe(400);
+      expect(paths(bad)).toEqual(['body.gender']);
     });
 
     it('a RAC key may only set its own profile', async () => {

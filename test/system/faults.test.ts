@@ -135,7 +135,7 @@ describe('when a worker is killed in the middle of a batch', () => {
       QUEUE_PREFIX: config.QUEUE_PREFIX,
       EMAIL_TRANSPORT: 'smtp',
       SMTP_URL: p.smtp.url,
-      EMAIL_FROM: config.EMAIL_FROM,
+      EMAIL_FROM: config.EMAIL_FROM ?? '',
       EMAIL_CONCURRENCY: '10',
       WORKER_LOCK_MS: '2000',
       RECONCILE_INTERVAL_MS: '1000',

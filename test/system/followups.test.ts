@@ -32,7 +32,7 @@ describe('follow-ups across a killed worker (PostgreSQL, worker as a separate pr
       QUEUE_PREFIX: config.QUEUE_PREFIX,
       EMAIL_TRANSPORT: 'smtp',
       SMTP_URL: p.smtp.url,
-      EMAIL_FROM: config.EMAIL_FROM,
+      ...(config.EMAIL_FROM ? { EMAIL_FROM: config.EMAIL_FROM } : {}),
       FOLLOWUP_INTERVAL_MS: String(followupIntervalMs),
       RECONCILE_INTERVAL_MS: '1000',
       LOG_LEVEL: 'warn',

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.js';
 import type { Renderer } from '../../../src/render/index.js';
-import { HOSTILE_BLOCK, HOSTILE_NAME } from '../../../src/render/check.js';
+import { escapedLikeHandlebars, HOSTILE_BLOCK, HOSTILE_NAME } from '../../../src/render/check.js';
+import { displayText } from '../../../src/render/typography.js';
 import { asEmail, fixture, newRenderer, thrown } from './support.js';
 
 let renderer: Renderer;
@@ -39,10 +40,14 @@ describe('hostile input', () => {
   it('escapes markup, quotes, ampersands and mustaches in blocks and names', () => {
     const { html } = result();
     expect(html).not.toMatch(/<script/i);
-    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &quot;quotes&quot; Tom &amp; Jerry &#123;&#123;x}}');
+    // Typography turns the quotes into guillemets; the markup stays escaped text.
     expect(html).toContain(
-      'Bonjour Monsieur &lt;script&gt;alert(1)&lt;/script&gt;&quot;Dupont&quot; &amp; &#123;&#123;x}} 🚀,',
+      '&lt;script&gt;alert(1)&lt;/script&gt; «\u202fquotes\u202f» Tom &amp; Jerry &#123;&#123;x}}',
     );
+    expect(html).toContain(
+      escapedLikeHandlebars(displayText(`Bonjour Monsieur ${HOSTILE_NAME},`)).replaceAll('{{', '&#123;&#123;'),
+    );
+    expect(html).toContain('Bonjour Monsieur &lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('{{');
     expect(html).toContain('🚀');
   });
@@ -55,14 +60,15 @@ describe('hostile input', () => {
       '<a href="https://example.org/doc?a=1&amp;b=2" style="color:#0b4f8a;text-decoration:underline;">https://example.org/doc?a=1&amp;b=2</a>.',
     );
     expect(html).toContain(
-      '<a href="mailto:aide@example.org" style="color:#0b4f8a;text-decoration:underline;">aide@example.org</a> !',
+      '<a href="mailto:aide@example.org" style="color:#0b4f8a;text-decoration:underline;">aide@example.org</a>\u202f!',
     );
   });
 
   it('keeps the text part as the sender wrote it (it is not HTML)', () => {
     const { text } = result();
-    expect(text).toContain(HOSTILE_BLOCK);
-    expect(text).toContain(`Bonjour Monsieur ${HOSTILE_NAME},`);
+    expect(text).toContain(displayText(HOSTILE_BLOCK));
+    expect(text).toContain('<script>alert(1)</script>');
+    expect(text).toContain(displayText(`Bonjour Monsieur ${HOSTILE_NAME},`));
   });
 
   it('cannot alter the brand layout through the RAC profile', () => {
@@ -90,7 +96,7 @@ describe('hostile input', () => {
     expect(signed.html).toMatch(/<strong[^>]*>Claire Martin<\/strong>/);
     expect(signed.html).toContain('<img src="https://cdn.example.org/claire.jpg"');
     expect(signed.text).toContain(
-      'Claire Martin\nCheffe de projet · Orion Télécom\nTél. : 06 39 98 01 62\nMail : l.laurent@operateur.example',
+      'Claire Martin\nCheffe de projet · Orion Télécom\nTél.\u202f: 06\u202f39\u202f98\u202f01\u202f62\nMail\u202f: l.laurent@operateur.example',
     );
   });
 });

@@ -3,6 +3,7 @@ import type { Project } from '../../../src/projects/schema.js';
 import type { Renderer } from '../../../src/render/index.js';
 import { greeting, joinFrench, offersView } from '../../../src/render/phrasing.js';
 import { sitesView } from '../../../src/render/sites.js';
+import { typesetText } from '../../../src/render/typography.js';
 import { asEmail, fixture, newRenderer, occurrences } from './support.js';
 
 let renderer: Renderer;
@@ -39,7 +40,7 @@ describe('offers', () => {
       expect(project.offers.filter((item) => item.label === 'Business VPN')).toHaveLength(2);
       const result = welcome(project);
       expect(result.text).toContain(
-        "d'avoir choisi Orion Télécom pour vos solutions Business VPN et Business Talk IP Centrex.",
+        'd’avoir choisi Orion Télécom pour vos solutions Business VPN et Business Talk IP Centrex.',
       );
       expect(occurrences(result.text, 'Business VPN')).toBe(1);
       expect(occurrences(result.html, 'Business VPN')).toBe(1);
@@ -48,55 +49,84 @@ describe('offers', () => {
 
   it('uses the singular for a single offer and drops the phrase without offers', () => {
     expect(welcome(fixture('CMD-2026-000101')).text).toContain(
-      "d'avoir choisi Orion Télécom pour votre solution Business VPN.",
+      'd’avoir choisi Orion Télécom pour votre solution Business VPN.',
     );
     expect(welcome({ ...fixture('CMD-2026-000101'), offers: [] }).text).toContain(
-      "Je vous remercie d'avoir choisi Orion Télécom.",
+      'Je vous remercie d’avoir choisi Orion Télécom.',
     );
   });
 });
 
 describe('sites', () => {
+  const options = (project: Project) => ({
+    listedMax: 10,
+    contacts: project.contacts,
+    notes: [],
+    orderNumber: project.orderNumber,
+  });
+
   it('puts a single site in a sentence', () => {
     const result = welcome(fixture('CMD-2026-000101'));
     expect(result.text).toContain(
-      'concerne votre site Siège Montpellier (réf. SU1010001) : 104 avenue Jean Jaurès, 34000 Montpellier.',
+      typesetText(
+        'concerne votre site Siège Montpellier (réf. SU1010001) : 104 avenue Jean Jaurès, 34000 Montpellier.',
+      ),
     );
     expect(result.html).not.toContain('<ul');
     expect(result.text).toContain('mise en service de votre site.');
+    expect(result.attachments).toEqual([]);
   });
 
-  it('lists a few sites', () => {
+  it('lists each site with its address and access up to the threshold', () => {
     const result = welcome(fixture('CMD-2026-000102'));
-    expect(result.text).toContain('concerne les 3 sites suivants :');
+    expect(result.text).toContain('concerne les 3 sites suivants\u202f:');
     expect(occurrences(result.html, '<li ')).toBe(3);
     expect(result.text).toContain(
-      '- Agence Nîmes 3 (réf. SU1020003), 74 quai du Port, 30000 Nîmes ; accès prévu : 4G secours',
+      '- Agence Nîmes 3 (réf.\u00a0SU1020003), 74 quai du Port, 30000 Nîmes\u202f; accès prévu\u202f: 4G secours',
     );
+    const ten = { ...fixture('CMD-2026-000104'), sites: fixture('CMD-2026-000104').sites.slice(0, 10) };
+    const listed = welcome(ten);
+    for (const site of ten.sites)
+      expect(listed.text).toContain(typesetText(`${site.address}, ${site.postalCode} ${site.city}`));
+    expect(listed.attachments).toEqual([]);
   });
 
-  it('shows many sites as a compact table grouped by city, naming every site', () => {
+  it('summarises a large order and attaches the full list as a spreadsheet', () => {
     const project = fixture('CMD-2026-000104');
-    const view = sitesView(project.sites);
-    expect(view.many?.cities.reduce((sum, city) => sum + city.count, 0)).toBe(40);
-    const cities = view.many?.cities.map((city) => city.city) ?? [];
-    expect(cities).toEqual([...cities].sort((a, b) => a.localeCompare(b, 'fr')));
+    const view = sitesView(project.sites, options(project));
+    expect(view.list).toBeNull();
+    expect(view.summary?.label).toMatch(/^40 sites dans \d+ villes$/);
     const result = welcome(project);
-    expect(result.text).toContain(`concerne 40 sites, répartis dans ${view.many?.cityCount} villes :`);
-    expect(result.html).toContain('<table role="presentation" width="100%"');
-    expect(occurrences(result.html, '<li ')).toBe(0);
-    const first = view.many?.cities[0];
-    expect(result.html).toContain(
-      `<strong>${first?.city}</strong> <span style="color:#52606d;">· ${first?.countLabel}</span>`,
+    expect(result.text).toContain(`concerne ${view.summary?.label}.`);
+    expect(result.text).toContain(view.summary?.cities);
+    expect(result.text).toContain('sites-CMD-2026-000104.csv');
+    // The mail no longer names every site: the attachment does.
+    expect(result.html).not.toContain(project.sites[5]!.ref);
+    expect(result.attachments).toHaveLength(1);
+    const csv = result.attachments[0]!;
+    expect(csv).toMatchObject({ filename: 'sites-CMD-2026-000104.csv', contentType: 'text/csv; charset=utf-8' });
+    const lines = csv.content.split('\r\n');
+    expect(lines[0]).toBe(
+      '\ufeffRéférence;Site;Adresse;Code postal;Ville;Rôle;Accès actuel;Accès prévu;Contact sur place;Remarque',
     );
-    for (const site of project.sites) expect(result.html).toContain(`${site.name} (${site.ref})`);
+    expect(lines).toHaveLength(42); // header, 40 sites, final CRLF
+    for (const site of project.sites) expect(csv.content).toContain(`${site.ref};${site.name};`);
   });
 
-  it('switches from list to table above five sites', () => {
-    const sites = fixture('CMD-2026-000104').sites;
-    expect(sitesView(sites.slice(0, 5)).few).toHaveLength(5);
-    expect(sitesView(sites.slice(0, 6)).many).not.toBeNull();
-    expect(sitesView([]).count).toBe(0);
+  it('writes the list so that a spreadsheet neither splits nor runs a cell', () => {
+    const project = fixture('CMD-2026-000104');
+    const sites = project.sites.map((site, index) =>
+      index === 0 ? { ...site, name: '=HYPERLINK("x")', address: 'Bât. A; 2e étage' } : site,
+    );
+    const csv = welcome({ ...project, sites }).attachments[0]!.content;
+    expect(csv).toContain(`${sites[0]!.ref};"'=HYPERLINK(""x"")";"Bât. A; 2e étage";`);
+  });
+
+  it('switches from list to summary above the brand threshold', () => {
+    const project = fixture('CMD-2026-000104');
+    expect(sitesView(project.sites.slice(0, 10), options(project)).list).toHaveLength(10);
+    expect(sitesView(project.sites.slice(0, 11), options(project)).summary).not.toBeNull();
+    expect(sitesView([], options(project)).count).toBe(0);
   });
 });
 

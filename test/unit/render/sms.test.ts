@@ -2,7 +2,8 @@ import { SegmentedMessage } from 'sms-segments-calculator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Renderer } from '../../../src/render/index.js';
 import { isGsm7, measureSms, nonGsmCharacters, transliterate } from '../../../src/render/sms.js';
-import { asSms, fixture, newRenderer } from './support.js';
+import { smsMatrix } from '../../../src/render/check.js';
+import { asSms, fixture, fixtures, newRenderer } from './support.js';
 
 let renderer: Renderer;
 beforeAll(async () => {
@@ -27,24 +28,20 @@ describe('rappel-intervention', () => {
     expect(at('2026-07-14T11:30:00Z', '2026-07-14T15:30:00Z')).toContain('le mardi 14/07 entre 13h30 et 17h30');
   });
 
-  it('warns beyond one segment and names the characters forcing UCS-2; transliteration brings it back', () => {
+  it('transliterates to GSM-7 by default; asked not to, warns beyond one segment and names the characters', () => {
     const data = { siteShortName: 'Crêperie', prepare: "l'accès à la baie, la clé du local" };
-    const plain = asSms(renderer.renderSample('rappel-intervention', { data }));
-    expect(plain).toMatchObject({ encoding: 'UCS-2', segments: 3 });
-    expect(plain.warnings).toEqual([
-      expect.stringMatching(/^the SMS takes 3 segments \(\d+ characters, UCS-2 because of "ê"; transliterate: true/),
-    ]);
-    const project = renderer.get('rappel-intervention')?.sample as {
+    const sample = renderer.get('rappel-intervention')?.sample as {
       project: Parameters<Renderer['render']>[1]['project'];
       data: Record<string, unknown>;
     };
-    const fixed = asSms(
-      renderer.render('rappel-intervention', {
-        project: project.project,
-        data: { ...project.data, ...data },
-        transliterate: true,
-      }),
+    const input = { project: sample.project, data: { ...sample.data, ...data } };
+    const plain = asSms(renderer.render('rappel-intervention', { ...input, transliterate: false }));
+    expect(plain.encoding).toBe('UCS-2');
+    expect(plain.segments).toBeGreaterThan(1);
+    expect(plain.warnings).toContainEqual(
+      expect.stringMatching(/^the SMS takes \d segments \(\d+ characters, UCS-2 because of "ê"\)$/),
     );
+    const fixed = asSms(renderer.render('rappel-intervention', input));
     expect(fixed).toMatchObject({ encoding: 'GSM-7', segments: 1, warnings: [] });
     expect(fixed.body).toContain('site Creperie.');
     expect(fixed.body).toContain('Orion Télécom'); // é is GSM-7 and stays
@@ -68,6 +65,45 @@ describe('rappel-intervention', () => {
     const sms = asSms(renderer.render('rappel-intervention', { project, data }));
     expect(sms.body).toContain(`site ${project.sites[3]!.name}.`);
     expect(sms.body).toContain("Prévoyez l'accès à la baie et au réseau.");
+  });
+});
+
+describe('one segment', () => {
+  const visit = (siteRef: string, kind = 'service') => ({
+    siteRef,
+    kind,
+    windowStart: '2026-11-17T13:30:00+01:00',
+    windowEnd: '2026-11-17T17:30:00+01:00',
+  });
+
+  it('transliterates names and cities on the visit path (Nîmes stays GSM-7)', () => {
+    const sms = asSms(
+      renderer.render('rappel-intervention', { project: fixture('CMD-2026-000102'), data: visit('SU1020003') }),
+    );
+    expect(sms.body).toContain('site Agence Nimes 3.');
+    expect(sms).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+  });
+
+  it('shortens the preparation phrase, then the site name, then the window, and says so', () => {
+    const base = fixture('CMD-2026-000104');
+    const long = { ...base.sites[0]!, name: 'Agence Sainte-Maxime-sur-Mer Centre 10' };
+    const project = { ...base, sites: [long, ...base.sites.slice(1)] };
+    const sms = asSms(renderer.render('rappel-intervention', { project, data: visit(long.ref) }));
+    expect(sms.segments).toBe(1);
+    expect(sms.body).toContain("Prévoyez l'accès à la baie.");
+    expect(sms.body).toContain('site Ag. Ste-Maxime-sur-Mer Ctre 10.');
+    expect(sms.warnings).toEqual([
+      'the preparation phrase was shortened to "l\'accès à la baie" to fit one SMS segment',
+      'the site name was shortened to "Ag. Ste-Maxime-sur-Mer Ctre 10" to fit one SMS segment (give siteShortName to choose it)',
+    ]);
+    // What fits already is left alone.
+    expect(asSms(renderer.renderSample('rappel-intervention')).warnings).toEqual([]);
+  });
+
+  it('fits at least 95 % of the reminders of every site of the sample orders × kinds × windows in one segment', () => {
+    const matrix = smsMatrix(renderer, fixtures());
+    expect(matrix.total).toBe(fixtures().reduce((sum, item) => sum + item.project.sites.length, 0) * 2 * 4);
+    expect(matrix.oneSegment / matrix.total).toBeGreaterThanOrEqual(0.95);
   });
 });
 

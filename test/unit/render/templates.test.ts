@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEml, type Renderer } from '../../../src/render/index.js';
 import { escapedLikeHandlebars, repeatedParagraphs } from '../../../src/render/check.js';
 import { sampleDataFor } from '../../../src/render/samples.js';
+import { displayText, typesetText } from '../../../src/render/typography.js';
 import { asEmail, fixtures, newRenderer } from './support.js';
 
 const LISTS_SITES = new Set(['accuse-reception', 'rle-recap', 'cloture']);
@@ -68,21 +69,32 @@ describe.each(KEYS)('%s', (key) => {
       expect(result.text).toMatch(/\n\nBonjour[^\n]*,\n\n/);
       expect(result.text).toMatch(/\.\n\nBien cordialement,\n\n/);
       if (LISTS_SITES.has(key)) {
+        // Up to ten sites, each one in the mail; above, in the attached list.
+        const csv = result.attachments[0]?.content;
+        expect(csv === undefined).toBe(project.sites.length <= 10);
         for (const site of project.sites) {
+          if (csv) {
+            expect(csv).toContain(site.ref);
+            continue;
+          }
           expect(result.html).toContain(site.ref);
-          expect(result.html).toContain(escapedLikeHandlebars(site.name));
+          expect(result.html).toContain(escapedLikeHandlebars(displayText(site.name)));
           expect(result.text).toContain(site.ref);
         }
       }
 
       const eml = await buildEml(result, {
-        from: '"Orion Télécom" <ne-pas-repondre@orion-telecom.example>',
+        from: `"${result.fromName}" <projets@orion-telecom.example>`,
         to: ['client@example.org'],
         cc: [project.rac.email],
         replyTo: project.rac.email,
       });
       const parsed = await simpleParser(eml);
-      expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/alternative' });
+      // Text and HTML as alternatives; with the site list attached, inside multipart/mixed.
+      expect(parsed.headers.get('content-type')).toMatchObject({
+        value: result.attachments.length > 0 ? 'multipart/mixed' : 'multipart/alternative',
+      });
+      expect(parsed.attachments.map((file) => file.filename)).toEqual(result.attachments.map((file) => file.filename));
       expect(parsed.subject).toBe(result.subject);
       expect(parsed.messageId).toMatch(/^<.+@orion-telecom\.example>$/);
       expect(parsed.date).toBeInstanceOf(Date);
@@ -119,16 +131,18 @@ describe('brand layout', () => {
     for (const part of [result.html, result.text]) {
       expect(part).toContain('SUIVI-000321');
       expect(part).toContain('Baptiste Roux');
-      expect(part).toContain('06 39 98 01 04');
+      expect(part).toContain('06\u202f39\u202f98\u202f01\u202f04');
       expect(part).toContain('https://espace-client.orion-telecom.example/entreprises');
       expect(part).toContain('ne vous demandera jamais votre mot de passe ni votre numéro de carte bancaire');
       expect(part).toContain('https://www.linkedin.com/company/orion-telecom-example');
     }
     expect(result.text.split('\n')[0]).toBe(
-      'Orion Télécom · Commande CMD-2026-000321 · Numéro de suivi : SUIVI-000321',
+      'Orion Télécom · Commande CMD-2026-000321 · Numéro de suivi\u202f: SUIVI-000321',
     );
     expect(result.text).toContain(
-      '\n\nBien cordialement,\n\nBaptiste Roux\nVotre Responsable Affaire Client · Orion Télécom\nTél. : 06 39 98 01 04\nMail : b.roux@orion-telecom.example\n\n--\n',
+      typesetText(
+        '\n\nBien cordialement,\n\nBaptiste Roux\nVotre Responsable Affaire Client · Orion Télécom\nTél. : 06 39 98 01 04\nMail : b.roux@orion-telecom.example\n\n--\n',
+      ),
     );
     expect(result.html).toContain('href="tel:+33639980104"');
     expect(result.html).toContain('<html lang="fr"');

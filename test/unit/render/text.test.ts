@@ -29,6 +29,19 @@ describe('blocks as HTML', () => {
     );
   });
 
+  it('links bare email addresses and French phone numbers, typeset or not', () => {
+    expect(blockToHtml('Appelez le 06\u202f12\u202f34\u202f56\u202f78 ou écrivez à lea@orion.example.', LINK)).toBe(
+      `<p style="margin:0;">Appelez le ${link('tel:+33612345678', '06\u202f12\u202f34\u202f56\u202f78')} ou écrivez à ${link('mailto:lea@orion.example', 'lea@orion.example')}.</p>`,
+    );
+    expect(blockToHtml('+33 6 12 34 56 78, 04.67.12.34.56', LINK)).toBe(
+      `<p style="margin:0;">${link('tel:+33612345678', '+33 6 12 34 56 78')}, ${link('tel:+33467123456', '04.67.12.34.56')}</p>`,
+    );
+    // References, postal codes, years and long numbers are not phones.
+    expect(blockToHtml('SU1010001 34000 2026 CMD-2026-000101 1234567890123', LINK)).toBe(
+      '<p style="margin:0;">SU1010001 34000 2026 CMD-2026-000101 1234567890123</p>',
+    );
+  });
+
   it('escapes everything else, other schemes included', () => {
     expect(blockToHtml('<b>gras</b> & "cité" javascript:alert(1) data:text/html,x', LINK)).toBe(
       '<p style="margin:0;">&lt;b&gt;gras&lt;/b&gt; &amp; &quot;cité&quot; javascript:alert(1) data:text/html,x</p>',

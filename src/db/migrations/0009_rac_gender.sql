@@ -1,0 +1,1 @@
+ALTER TABLE "rac_profiles" ADD COLUMN "gender" text;

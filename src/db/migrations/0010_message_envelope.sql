@@ -1,0 +1,3 @@
+ALTER TABLE "messages" ADD COLUMN "from_name" text;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "attachments" jsonb;--> statement-breakpoint
+ALTER TABLE "messages" ADD COLUMN "calendar" jsonb;
