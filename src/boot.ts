@@ -94,14 +94,34 @@ export async function announceBootstrapKey(deps: Deps): Promise<void> {
   );
 }
 
+/** How long a repeated signal counts as the same request to stop. */
+const SAME_SIGNAL_MS = 1000;
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 /**
  * Stops gracefully once, on SIGINT or SIGTERM, or after logging an uncaught error; a second
- * signal or SHUTDOWN_TIMEOUT_MS forces the exit.
+ * signal or SHUTDOWN_TIMEOUT_MS forces the exit. Ctrl-C under `npm start` reaches the service
+ * twice (the terminal signals the whole group, and npm forwards it to its child), so a repeat
+ * within a second is the same request, not an impatient second one.
  */
 export function closeGracefully(deps: Deps, stop: () => Promise<void>): void {
-  closeWithGrace({ delay: deps.config.SHUTDOWN_TIMEOUT_MS, logger: deps.logger }, async ({ signal, err }) => {
-    if (err) deps.logger.error({ err }, 'uncaught error, shutting down');
-    else deps.logger.info({ signal }, 'shutting down');
-    await stop();
-  });
+  const grace = closeWithGrace(
+    { delay: deps.config.SHUTDOWN_TIMEOUT_MS, logger: deps.logger, skip: [...SIGNALS] },
+    async ({ err }) => {
+      if (err) deps.logger.error({ err }, 'uncaught error, shutting down');
+      await stop();
+    },
+  );
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      deps.logger.info({ signal }, 'shutting down');
+      void grace.close();
+    } else if (Date.now() - firstAt > SAME_SIGNAL_MS) {
+      deps.logger.error({ signal }, 'second signal, exiting');
+      process.exit(1);
+    }
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
 }
