@@ -49,6 +49,13 @@ export function tooManyFailures(retryAfter: number): AppError {
   );
 }
 
+/** Whether a browser says the request comes from a page of another origin or site. */
+function fromElsewhere(request: FastifyRequest, publicBaseUrl: string): boolean {
+  const origin = request.headers.origin;
+  const own = [new URL(publicBaseUrl).origin, `${request.protocol}://${request.host}`];
+  return (origin !== undefined && !own.includes(origin)) || request.headers['sec-fetch-site'] === 'cross-site';
+}
+
 /**
  * A write that a browser sends with its cookie must come from this service's own pages: it
  * carries the custom header (which another origin cannot add without a CORS preflight, and
@@ -56,17 +63,23 @@ export function tooManyFailures(retryAfter: number): AppError {
  */
 export function assertSameOrigin(request: FastifyRequest, publicBaseUrl: string): void {
   if (SAFE_METHODS.has(request.method)) return;
-  const origin = request.headers.origin;
-  const own = [new URL(publicBaseUrl).origin, `${request.protocol}://${request.host}`];
-  const fromElsewhere =
-    (origin !== undefined && !own.includes(origin)) || request.headers['sec-fetch-site'] === 'cross-site';
-  if (fromElsewhere || !request.headers[CSRF_HEADER]) {
+  if (fromElsewhere(request, publicBaseUrl) || !request.headers[CSRF_HEADER]) {
     throw new AppError(
       'csrf',
       403,
       `A write with a session cookie must come from this service's pages with the ${CSRF_HEADER} header`,
     );
   }
+}
+
+/**
+ * A plain HTML form of this service (no script, so no custom header): the browser must say
+ * where it was posted from (Origin, or Sec-Fetch-Site), and it must be this origin. Keeps
+ * another site from signing a visitor in under the other site's own link.
+ */
+export function postedFromOwnPage(request: FastifyRequest, publicBaseUrl: string): boolean {
+  const said = request.headers.origin !== undefined || request.headers['sec-fetch-site'] !== undefined;
+  return said && !fromElsewhere(request, publicBaseUrl);
 }
 
 /**

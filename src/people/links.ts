@@ -10,6 +10,7 @@ import { hashToken, newToken } from './sessions.js';
 import type { Users } from './users.js';
 
 export const LINK_TTL_MS = 15 * 60_000;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Where to go after signing in: a path of this service, never another origin. `//evil` and
@@ -98,9 +99,22 @@ export function createSignInLinks({ db, now, users, email, brand, publicBaseUrl,
       later(() => send(user, undefined, true));
     },
 
+    /** Whether a link could still be used, without using it (what opening the mailed link does). */
+    async usable(token: string): Promise<boolean> {
+      if (!TOKEN.test(token)) return false;
+      const at = now();
+      const [row] = await db
+        .select({ userId: signInLinks.userId })
+        .from(signInLinks)
+        .where(
+          and(eq(signInLinks.tokenHash, hashToken(token)), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, at)),
+        );
+      return row !== undefined;
+    },
+
     /** Uses a link once: the person it opens a session for, or undefined. */
     async consume(token: string): Promise<{ userId: string; next: string | null } | undefined> {
-      if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+      if (!TOKEN.test(token)) return undefined;
       const at = now();
       const [row] = await db
         .update(signInLinks)

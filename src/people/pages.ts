@@ -16,7 +16,33 @@ export function signInPage(title: string, text: string): string {
 `;
 }
 
+/**
+ * What opening the mailed link shows: a button that signs in. Mail security gateways open
+ * every link of a message within seconds of its delivery; a link used by a mere GET would
+ * be spent by them before the person clicks. The form posts the token back to this service.
+ */
+export function confirmPage(token: string): string {
+  return `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="robots" content="noindex"><title>Connexion · Jalon</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;color:#1f2933;max-width:520px;margin:48px auto;padding:0 16px;line-height:1.5">
+<main>
+<h1 style="font-size:22px">Se connecter à Jalon</h1>
+<p>Ce lien vous connecte sur cet appareil. Il sert une seule fois.</p>
+<form method="post" action="/auth/callback">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<button type="submit" autofocus style="font-size:16px;padding:10px 20px;background:#0b5394;color:#fff;border:0;border-radius:4px;cursor:pointer">Me connecter</button>
+</form>
+</main>
+</body></html>
+`;
+}
+
 export const PAGES = {
+  foreignForm: signInPage(
+    'La connexion n’a pas abouti',
+    'Ce formulaire de connexion ne venait pas de Jalon. Rouvrez le lien reçu par e-mail.',
+  ),
   linkInvalid: signInPage(
     'Ce lien de connexion ne fonctionne plus',
     'Un lien de connexion sert une seule fois et pendant 15 minutes. Demandez-en un nouveau depuis la page de connexion.',

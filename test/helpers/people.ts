@@ -47,6 +47,25 @@ export function linkIn(received: Received): URL {
   return new URL(match?.[0] ?? '');
 }
 
+/**
+ * What a person does with the mailed link: open it (a page with a button, which spends
+ * nothing), then press « Me connecter », which posts the token from that page. The first
+ * answer that is not the page is returned.
+ */
+export async function useLink(t: TestApp, link: URL, remoteAddress = '127.0.0.1'): Promise<LightMyRequestResponse> {
+  const shown = await t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}`, remoteAddress });
+  if (shown.statusCode !== 200) return shown;
+  const token = /name="token" value="([A-Za-z0-9_-]+)"/.exec(shown.body)?.[1];
+  expect(token, 'the page posts the link token back').toBe(link.searchParams.get('token'));
+  return t.app.inject({
+    method: 'POST',
+    url: link.pathname,
+    remoteAddress,
+    headers: { origin: link.origin, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ token: token ?? '' }).toString(),
+  });
+}
+
 /** The session cookie a response sets, with its attributes. */
 export function sessionCookieOf(response: LightMyRequestResponse) {
   return response.cookies.find((cookie) => cookie.name === COOKIE || cookie.name === `__Host-${COOKIE}`);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { loadFixture } from '../helpers/fixtures.js';
-import { asPerson, createPerson, linkIn, sessionOf } from '../helpers/people.js';
+import { asPerson, createPerson, linkIn, useLink, sessionOf } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const PROJECT = loadFixture('CMD-2026-000101');
@@ -58,10 +58,7 @@ describe.each(BACKENDS)('people on %s', (backend) => {
     expect(received?.envelope.to).toEqual(['chloe.bernard@orion-telecom.example']);
     expect(received?.mail.subject).toBe('Votre accès à Jalon');
     expect(received?.mail.text).toContain('vient de vous être ouvert');
-    const opened = await t.app.inject({
-      method: 'GET',
-      url: `${linkIn(received!).pathname}${linkIn(received!).search}`,
-    });
+    const opened = await useLink(t, linkIn(received!));
     expect(opened.statusCode).toBe(303);
     const read = await t.request(adminAERM, { method: 'GET', url: `/v1/users/${String(user.id)}` });
     expect((read.json() as { lastSignInAt: string | null }).lastSignInAt).toEqual(expect.any(String));

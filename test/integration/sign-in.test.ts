@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BACKENDS } from '../helpers/db.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { asPerson, createPerson, linkIn, sessionCookieOf, sessionOf, steady } from '../helpers/people.js';
+import { asPerson, createPerson, linkIn, sessionCookieOf, sessionOf, steady, useLink } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
 const LEA = {
@@ -18,8 +18,6 @@ const BASE = 'http://jalon.test:3000';
 
 const postLink = (t: TestApp, payload: unknown, remoteAddress = '127.0.0.1') =>
   t.app.inject({ method: 'POST', url: '/auth/link', payload: payload as string, remoteAddress });
-const open = (t: TestApp, link: URL, remoteAddress = '127.0.0.1') =>
-  t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}`, remoteAddress });
 
 /** Asks for a link and reads it back from the SMTP sink. */
 async function linkFor(t: TestApp, sink: SmtpSink, payload: { email: string; next?: string }): Promise<URL> {
@@ -67,7 +65,7 @@ describe.each(BACKENDS)('sign-in by emailed link on %s', (backend) => {
     expect(link.origin).toBe(BASE);
     expect(mail.html).toContain(link.toString().replaceAll('&', '&amp;'));
 
-    const opened = await open(t, link);
+    const opened = await useLink(t, link);
     expect(opened.statusCode, opened.body).toBe(303);
     expect(opened.headers.location).toBe('/app/');
     expect(opened.headers['cache-control']).toBe('no-store');
@@ -85,7 +83,7 @@ describe.each(BACKENDS)('sign-in by emailed link on %s', (backend) => {
     expect((await asPerson(t, token, { method: 'GET', url: '/v1/templates' })).statusCode).toBe(200);
 
     // Used once: the same link opens nothing the second time.
-    const again = await open(t, link);
+    const again = await useLink(t, link);
     expect(again.statusCode).toBe(400);
     expect(again.headers['content-type']).toMatch(/^text\/html/);
     expect(again.body).toContain('Ce lien de connexion ne fonctionne plus');
@@ -107,9 +105,36 @@ describe.each(BACKENDS)('sign-in by emailed link on %s', (backend) => {
     expect(logs).not.toContain(LEA.email);
   });
 
+  it('spends nothing when the link is only opened, as mail security gateways do, and signs in from its own page only', async () => {
+    const link = await linkFor(t, sink, { email: LEA.email });
+    for (let i = 0; i < 3; i++) {
+      const scanned = await t.app.inject({ method: 'GET', url: `${link.pathname}${link.search}` });
+      expect(scanned.statusCode).toBe(200);
+      expect(scanned.headers['content-type']).toMatch(/^text\/html/);
+      expect(scanned.headers['referrer-policy']).toBe('same-origin');
+      expect(scanned.body).toContain('Me connecter');
+      expect(sessionCookieOf(scanned)).toBeUndefined();
+    }
+    const form = (origin?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/auth/callback',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(origin ? { origin } : {}) },
+        payload: new URLSearchParams({ token: link.searchParams.get('token') ?? '' }).toString(),
+      });
+    for (const foreign of [await form('https://evil.example'), await form()]) {
+      expect(foreign.statusCode).toBe(403);
+      expect(foreign.body).toContain('ne venait pas de Jalon');
+      expect(sessionCookieOf(foreign)).toBeUndefined();
+    }
+    const signedIn = await useLink(t, link);
+    expect(signedIn.statusCode, signedIn.body).toBe(303);
+    expect(sessionCookieOf(signedIn)?.value).toEqual(expect.any(String));
+  });
+
   it('goes to a path of this service after signing in, never to another origin', async () => {
     const link = await linkFor(t, sink, { email: LEA.email, next: '/app/commandes?rac=me' });
-    expect((await open(t, link)).headers.location).toBe('/app/commandes?rac=me');
+    expect((await useLink(t, link)).headers.location).toBe('/app/commandes?rac=me');
     for (const next of ['//evil.example/app/', 'https://evil.example/', '/\\evil.example', 'app/', '/app/\n']) {
       const refused = await postLink(t, { email: LEA.email, next });
       expect(refused.statusCode, next).toBe(400);
@@ -244,7 +269,7 @@ describe.each(BACKENDS)('sign-in by emailed link on %s', (backend) => {
     for (const token of sessions) {
       expect((await asPerson(t, token, { method: 'GET', url: '/v1/templates' })).statusCode).toBe(401);
     }
-    expect((await open(t, pending)).statusCode).toBe(400);
+    expect((await useLink(t, pending)).statusCode).toBe(400);
     const [{ open: stillOpen } = { open: -1 }] = rows<{ open: number }>(
       await t.deps.db.execute(
         sql`select count(*)::int as open from sessions where user_id = ${sam.id} and revoked_at is null`,
@@ -288,9 +313,9 @@ describe('expiry on postgres', () => {
       ),
     );
     expect(row?.ttl).toBe(900);
-    expect((await open(await later(15.05), link)).statusCode).toBe(400);
+    expect((await useLink(await later(15.05), link)).statusCode).toBe(400);
     // Refused as expired, not spent: the same link still works within its 15 minutes.
-    expect((await open(await later(14.9), link)).statusCode).toBe(303);
+    expect((await useLink(await later(14.9), link)).statusCode).toBe(303);
   });
 
   it('a session ends after 30 idle minutes, and after 1 hour however used', async () => {
@@ -369,7 +394,7 @@ describe('sign-in limits on postgres', () => {
     const before = sink.received.length;
     t.deps.people.links.request(LEA.email.toUpperCase(), undefined);
     const link = linkIn((await sink.waitFor(before + 1))[before]!);
-    expect((await open(t, link, '10.3.0.1')).statusCode).toBe(429);
-    expect((await open(t, link, '10.3.0.2')).statusCode).toBe(303);
+    expect((await useLink(t, link, '10.3.0.1')).statusCode).toBe(429);
+    expect((await useLink(t, link, '10.3.0.2')).statusCode).toBe(303);
   });
 });

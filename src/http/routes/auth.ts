@@ -6,9 +6,9 @@ import { AppError } from '../../errors.js';
 import type { AttemptLimiter } from '../../keys/attempts.js';
 import type { People } from '../../people/index.js';
 import { nextPath } from '../../people/links.js';
-import { PAGES } from '../../people/pages.js';
+import { confirmPage, PAGES } from '../../people/pages.js';
 import { emailField } from '../../people/users.js';
-import { assertSameOrigin, clearSessionCookie, sessionCookie, setSessionCookie } from '../auth.js';
+import { assertSameOrigin, clearSessionCookie, postedFromOwnPage, sessionCookie, setSessionCookie } from '../auth.js';
 
 const tags = ['sign-in'];
 const ANSWER = {
@@ -40,6 +40,12 @@ export function authRoutes(options: AuthRouteOptions): FastifyPluginAsyncZod {
   return async (app) => {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
+    // The confirm page's form, posted without script.
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 1024 },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
 
     app.post(
       '/link',
@@ -66,6 +72,9 @@ export function authRoutes(options: AuthRouteOptions): FastifyPluginAsyncZod {
       },
     );
 
+    const tokenField = z.string().max(200).optional();
+
+    // Opening the mailed link shows a button; only its POST uses the link (see confirmPage).
     app.get(
       '/callback',
       {
@@ -74,14 +83,39 @@ export function authRoutes(options: AuthRouteOptions): FastifyPluginAsyncZod {
         schema: {
           tags,
           security: [],
-          summary: 'Open a session from an emailed link, then go to the console',
-          querystring: z.object({ token: z.string().max(200).optional() }),
+          summary: 'The page an emailed sign-in link opens: a button that signs in (the link is not used yet)',
+          querystring: z.object({ token: tokenField }),
         },
       },
       async (request, reply) => {
         const wait = failures.retryAfter(request.ip);
         if (wait > 0) return page(reply.header('retry-after', String(wait)), 429, PAGES.tooMany);
-        const opened = await people.signInWithLink(request.query.token ?? '', request.headers['user-agent']);
+        const token = request.query.token ?? '';
+        if (!(await people.links.usable(token))) {
+          failures.hit(request.ip);
+          return page(reply, 400, PAGES.linkInvalid);
+        }
+        // Not no-referrer: with it, browsers post the form with `Origin: null`.
+        return page(reply.header('referrer-policy', 'same-origin'), 200, confirmPage(token));
+      },
+    );
+
+    app.post(
+      '/callback',
+      {
+        logLevel: 'warn',
+        schema: {
+          tags,
+          security: [],
+          summary: 'Use an emailed sign-in link once: opens a session, then goes to the console',
+          body: z.object({ token: tokenField }),
+        },
+      },
+      async (request, reply) => {
+        const wait = failures.retryAfter(request.ip);
+        if (wait > 0) return page(reply.header('retry-after', String(wait)), 429, PAGES.tooMany);
+        if (!postedFromOwnPage(request, publicBaseUrl)) return page(reply, 403, PAGES.foreignForm);
+        const opened = await people.signInWithLink(request.body.token ?? '', request.headers['user-agent']);
         if (!opened) {
           failures.hit(request.ip);
           return page(reply, 400, PAGES.linkInvalid);
