@@ -75,12 +75,21 @@ describe.each(BACKENDS)('delivery on %s', (backend) => {
     });
     expect(patched.statusCode, patched.body).toBe(200);
 
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Nothing waits in the queue for the cancelled one, so nothing can send it later.
+    expect((await p.deps.producer.states('email', [cancelled.id])).get(cancelled.id)).toBe('unknown');
     const ids = () => p.smtp.received.map((r) => r.mail.headers.get('x-jalon-message-id'));
-    expect(ids()).not.toContain(later.id);
     await p.waitForStatus(moved.id, ['sent']);
     await p.waitForStatus(later.id, ['sent']);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const read = async (id: string) =>
+      (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${id}` })).json() as {
+        sendAt: string;
+        sentAt: string;
+      };
+    // Each went at its own time, not before (the moved one at its new time, long before the old).
+    for (const message of [await read(later.id), await read(moved.id)]) {
+      expect(Date.parse(message.sentAt)).toBeGreaterThanOrEqual(Date.parse(message.sendAt));
+    }
+    expect(Date.parse((await read(moved.id)).sentAt)).toBeLessThan(Date.parse(moved.sendAt));
     expect(ids()).toContain(later.id);
     expect(ids()).toContain(moved.id);
     expect(ids()).not.toContain(cancelled.id);
@@ -100,7 +109,8 @@ describe.each(BACKENDS)('delivery on %s', (backend) => {
       payload: { blocks: { personalMessage: 'Un mot relu avant envoi.' } },
     });
     expect(edited.json().content.text).toContain('Un mot relu avant envoi.');
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // A draft has no job: nothing sends it until someone does.
+    expect((await p.deps.producer.states('email', [draft.id])).get(draft.id)).toBe('unknown');
     expect((await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${draft.id}` })).json().status).toBe(
       'draft',
     );
@@ -188,7 +198,8 @@ describe('delivery faults (PostgreSQL)', () => {
     p.smtp.failNext(550);
     const { id } = await send({ template: 'accuse-reception' });
     await p.waitForStatus(id, ['failed']);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // No retry can come: the job ended failed, not delayed for another attempt.
+    expect(['failed', 'unknown']).toContain((await p.deps.producer.states('email', [id])).get(id));
     expect(p.smtp.attempts() - attemptsBefore).toBe(1);
     expect(received(id)).toHaveLength(0);
     const message = (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${id}` })).json();
