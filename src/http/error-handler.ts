@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { databaseUnavailable } from '../db/unavailable.js';
 import { AppError, type FieldIssue, invalid, publicError } from '../errors.js';
+
+/** A moment: pool waits and reconnections are a few seconds at most. */
+const DATABASE_RETRY_AFTER_S = 2;
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown; detailsTotal?: number; requestId: string };
@@ -81,6 +85,14 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     if (!appError && status < 500) {
       return send(status, { code: known?.code ?? 'bad_request', message: known?.message ?? error.message });
+    }
+    if (databaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      void reply.header('retry-after', String(DATABASE_RETRY_AFTER_S));
+      return send(503, {
+        code: 'database_unavailable',
+        message: `The database is unavailable for a moment; retry in ${DATABASE_RETRY_AFTER_S} s (a POST with the same Idempotency-Key)`,
+      });
     }
     request.log.error({ err: error }, 'request failed');
     return send(status, {

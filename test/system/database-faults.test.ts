@@ -251,6 +251,15 @@ describe('a database that refuses connections for a while', () => {
       await sleep(5_000); // past the message's send time: the worker meets the outage
       expect(await readyStatus()).toBe(503);
       expect(smtp.received.length).toBe(received);
+      // A caller learns it can retry, rather than that the service broke.
+      const refused = await fetch(`${base()}/v1/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ projectRef: fixture.orderNumber, template: 'relance-bilan', draft: true }),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('2');
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('database_unavailable');
     } finally {
       await admin.query(`alter database ${databaseName} allow_connections true`);
     }
