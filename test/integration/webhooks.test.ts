@@ -324,9 +324,7 @@ describe('outbound webhooks (PostgreSQL, real receiver)', () => {
     const watch = createDeadlineWatch({ db: p.deps.db, now: p.deps.now, logger: p.deps.logger });
     await watch.runOnce();
     await watch.runOnce();
-    const [request] = await receiver.waitFor((all) =>
-      on('/deadlines')(all).some((r) => r.body.includes(order.orderNumber)),
-    );
+    await receiver.waitFor((all) => on('/deadlines')(all).some((r) => r.body.includes(order.orderNumber)));
     await p.settle();
     const mine = on('/deadlines')(receiver.requests).filter((r) => r.body.includes(order.orderNumber));
     expect(mine).toHaveLength(1);
