@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { projects, webhookDeliveries, webhookEndpoints } from '../db/schema.js';
 import type { Subscriber } from '../history/followups.js';
@@ -19,22 +19,19 @@ export function createWebhookFanout({ db, queue, now }: { db: Db; queue: Webhook
     async handle(event) {
       const outbound = toWebhookEvent(event);
       if (!outbound) return;
+      const endpoints = await db
+        .select({ id: webhookEndpoints.id, events: webhookEndpoints.events, agency: webhookEndpoints.agency })
+        .from(webhookEndpoints)
+        .where(isNull(webhookEndpoints.disabledAt));
+      const subscribed = endpoints.filter((endpoint) => subscribes(endpoint.events, outbound.type));
+      if (subscribed.length === 0) return;
       const [project] = await db
         .select({ agency: projects.agency })
         .from(projects)
         .where(eq(projects.ref, event.projectRef));
       // An order erased since: nothing left that a receiver may be told about.
       if (!project) return;
-      const endpoints = await db
-        .select({ id: webhookEndpoints.id, events: webhookEndpoints.events })
-        .from(webhookEndpoints)
-        .where(
-          and(
-            isNull(webhookEndpoints.disabledAt),
-            or(eq(webhookEndpoints.agency, '*'), eq(webhookEndpoints.agency, project.agency)),
-          ),
-        );
-      const targets = endpoints.filter((endpoint) => subscribes(endpoint.events, outbound.type));
+      const targets = subscribed.filter((endpoint) => endpoint.agency === '*' || endpoint.agency === project.agency);
       if (targets.length === 0) return;
       await db
         .insert(webhookDeliveries)
