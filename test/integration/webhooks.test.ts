@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookDeliveries, webhookEndpoints } from '../../src/db/schema.js';
+import { messages, webhookDeliveries, webhookEndpoints } from '../../src/db/schema.js';
 import { createDeadlineWatch } from '../../src/projects/missed.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
@@ -104,7 +104,53 @@ describe('outbound webhooks (PostgreSQL, real receiver)', () => {
       },
     });
     expect(booked.statusCode, booked.body).toBe(201);
+    const later = visit.plus({ days: 1 });
+    const moved = await p.request(p.adminKey, {
+      method: 'PUT',
+      url: visitUrl,
+      payload: {
+        siteRef: AERM.sites[0]?.ref,
+        kind: 'access',
+        windowStart: later.toISO(),
+        windowEnd: later.plus({ hours: 4 }).toISO(),
+      },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
     expect((await p.request(p.adminKey, { method: 'DELETE', url: visitUrl })).statusCode).toBe(200);
+    // The welcome mail the automation prepared as a draft, cancelled; a mail the relay refuses.
+    const [draft] = await p.deps.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.projectRef, AERM.orderNumber), eq(messages.status, 'draft')));
+    const cancelled = await p.request(p.adminKey, {
+      method: 'POST',
+      url: `/v1/messages/${draft?.id}/cancel`,
+      payload: { reason: 'envoyé à la main' },
+    });
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    p.smtp.failNext(550);
+    const refused = await p.request(p.adminKey, {
+      method: 'POST',
+      url: '/v1/messages',
+      payload: { projectRef: AERM.orderNumber, template: 'relance-bilan' },
+    });
+    await p.waitForStatus((refused.json() as { id: string }).id, ['failed']);
+    const relabelled = { ...AERM, label: `${AERM.label} (phase 2)` };
+    const updated = await p.request(p.adminKey, {
+      method: 'PUT',
+      url: `/v1/projects/${AERM.orderNumber}`,
+      payload: relabelled,
+    });
+    expect(updated.statusCode, updated.body).toBe(200);
+    const imported = await p.request(p.adminKey, {
+      method: 'POST',
+      url: `/v1/projects/${AERM.orderNumber}/sites/import`,
+      payload:
+        'Référence;Nom;Adresse;Code postal;Ville;Rôle;Contact\n' +
+        'SU1010001;Siège Montpellier;104 avenue Jean Jaurès;34000;Montpellier;principal;ct-1\n',
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(imported.statusCode, imported.body).toBe(200);
     const patched = await p.request(p.adminKey, {
       method: 'PATCH',
       url: `/v1/projects/${AERM.orderNumber}/milestones`,
@@ -114,11 +160,17 @@ describe('outbound webhooks (PostgreSQL, real receiver)', () => {
 
     const wanted = [
       'project.created',
+      'project.updated',
+      'project.milestones_updated',
+      'project.sites_imported',
+      'message.drafted',
       'message.scheduled',
       'message.sent',
+      'message.failed',
+      'message.cancelled',
       'intervention.booked',
+      'intervention.moved',
       'intervention.cancelled',
-      'project.milestones_updated',
     ];
     const requests = await receiver.waitFor((all) => {
       const types = new Set(on('/all')(all).map((r) => JSON.parse(r.body).type));
