@@ -4,7 +4,7 @@ import { projects, webhookDeliveries, webhookEndpoints } from '../db/schema.js';
 import type { Subscriber } from '../history/followups.js';
 import { SOURCE_EVENTS, subscribes, toWebhookEvent } from './events.js';
 import type { WebhookQueue } from './queue.js';
-import { newDeliveryId } from './service.js';
+import { newDeliveryId } from './views.js';
 
 /**
  * The follow-up that turns committed history events into webhook deliveries: one row per

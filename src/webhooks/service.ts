@@ -12,6 +12,7 @@ import { assertPublicLiteral, isPrivateAddress } from './guard.js';
 import type { WebhookQueue } from './queue.js';
 import type { DeliveriesQuery, EndpointInput, EndpointPatch } from './schema.js';
 import { newSecret } from './sender.js';
+import { decodeCursor, deliveryView, encodeCursor, endpointView, type EndpointRow, newDeliveryId } from './views.js';
 
 export interface WebhooksDeps {
   db: Db;
@@ -20,64 +21,8 @@ export interface WebhooksDeps {
   allowPrivate: boolean;
 }
 
-type EndpointRow = typeof webhookEndpoints.$inferSelect;
-type DeliveryRow = typeof webhookDeliveries.$inferSelect;
-
-/** The `webhook-id` of a new delivery. */
-export const newDeliveryId = (): string => `msg_${randomUUID().replaceAll('-', '')}`;
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-
-export function endpointView(row: EndpointRow) {
-  return {
-    id: row.id,
-    url: row.url,
-    description: row.description,
-    events: row.events,
-    agency: row.agency,
-    alertEmail: row.alertEmail,
-    enabled: row.disabledAt === null,
-    disabledAt: iso(row.disabledAt),
-    disabledReason: row.disabledReason,
-    failingSince: iso(row.failingSince),
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-export function deliveryView(row: DeliveryRow) {
-  return {
-    id: row.id,
-    type: row.type,
-    eventId: row.eventId,
-    status: row.status,
-    attempts: row.attempts,
-    responseStatus: row.responseStatus,
-    lastError: row.lastError,
-    durationMs: row.durationMs,
-    createdAt: row.createdAt.toISOString(),
-    lastAttemptAt: iso(row.lastAttemptAt),
-    deliveredAt: iso(row.deliveredAt),
-    payload: row.payload,
-  };
-}
-
 const refusedTarget = (message: string) =>
   new AppError('target_refused', 422, `body.url: ${message}`, { details: [{ path: 'body.url', message }] });
-
-const encodeCursor = (row: DeliveryRow) =>
-  Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime())) {
-    throw new AppError('invalid_input', 400, 'querystring.cursor: not a cursor this service gave', {
-      details: [{ path: 'querystring.cursor', message: 'not a cursor this service gave' }],
-    });
-  }
-  return { at: date, id };
-}
 
 /**
  * Endpoints of the order tools, managed by admins within their agency scope: an endpoint
