@@ -32,6 +32,8 @@ import { userRoutes } from './http/routes/users.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { oidcRoutes } from './http/routes/oidc.js';
 import { assetRoutes } from './http/routes/assets.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { webhookEndpointRoutes } from './http/routes/webhook-endpoints.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = (metricsModule as unknown as { default: FastifyPluginCallback<Partial<IMetricsPluginOptions>> })
@@ -56,6 +58,8 @@ export type AppDeps = Pick<
   | 'stats'
   | 'erasure'
   | 'people'
+  | 'metrics'
+  | 'webhooks'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -94,7 +98,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxRssBytes: config.OVERLOAD_MAX_RSS_BYTES,
     exposeStatusRoute: false,
   });
-  await app.register(metricsPlugin, { endpoint: '/metrics', clearRegisterOnInit: true });
+  // The plugin measures requests; /metrics itself (with the service's own figures) is ours.
+  await app.register(metricsPlugin, { endpoint: null, clearRegisterOnInit: true });
+  await app.register(metricsRoutes(deps.metrics.registry, config.METRICS_TOKEN));
   await app.register(swagger, {
     openapi: {
       info: { title: 'Jalon', description: 'Milestone communications for telecom deployments', version: '1' },
@@ -145,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(privacyRoutes(deps.erasure));
       await v1.register(userRoutes(deps.people));
       await v1.register(sessionRoutes(deps.people.sessions));
+      await v1.register(webhookEndpointRoutes(deps.webhooks));
     },
     { prefix: '/v1' },
   );

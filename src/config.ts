@@ -142,6 +142,22 @@ const envSchema = z
     SIGN_IN_PER_EMAIL_PER_HOUR: int(1, 1_000_000).default(5),
     SESSION_IDLE_MINUTES: int(1, 525_600).default(480),
     SESSION_MAX_HOURS: int(1, 8_760).default(168),
+    // Outbound webhooks to the order tools (Standard Webhooks). Private, loopback and link-local
+    // targets are refused unless allowed (tests, development on one machine).
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    WEBHOOK_TIMEOUT_MS: int(100, 60_000).default(5_000),
+    WEBHOOK_CONCURRENCY: int(1, 200).default(5),
+    // First retry after this, doubling up to an hour, for WEBHOOK_RETRY_FOR_MS after the event.
+    WEBHOOK_BACKOFF_MS: int(1, 3_600_000).default(10_000),
+    WEBHOOK_RETRY_FOR_MS: int(1_000, 7 * 86_400_000).default(86_400_000),
+    // An endpoint whose every attempt failed for this long is disabled (and its alert mailbox told).
+    WEBHOOK_DISABLE_AFTER_MS: int(1_000, 30 * 86_400_000).default(3 * 86_400_000),
+    // How often missed milestone deadlines are looked for (and announced once each).
+    DEADLINE_CHECK_INTERVAL_MS: int(1_000, 86_400_000).default(900_000),
+    // Unset: /metrics is open (bind the port to the monitoring network). Set: `Authorization: Bearer <token>`.
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    // The worker process (`npm run start:worker`) serves its own /metrics on this port when set.
+    WORKER_METRICS_PORT: int(1, 65535).optional(),
     OIDC_ISSUER: url(['http:', 'https:']).optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),

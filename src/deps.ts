@@ -24,6 +24,12 @@ import { createStats } from './stats/service.js';
 import { createErasure } from './privacy/erasure.js';
 import { createRetention } from './privacy/retention.js';
 import { createPeople } from './people/index.js';
+import { createMetrics } from './metrics/registry.js';
+import { createMetricsFollowup } from './metrics/followup.js';
+import { registerProbes } from './metrics/probes.js';
+import { createWebhookQueue } from './webhooks/queue.js';
+import { createWebhooks } from './webhooks/service.js';
+import { createWebhookFanout } from './webhooks/fanout.js';
 
 /** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
 const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
@@ -100,6 +106,15 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     now,
   });
 
+  const metrics = createMetrics();
+  const webhookQueue = createWebhookQueue({ redisUrl: config.REDIS_URL, prefix: config.QUEUE_PREFIX, logger });
+  const webhooks = createWebhooks({ db, queue: webhookQueue, now, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+  registerProbes(metrics, {
+    db,
+    now,
+    queues: () => [producer.queue('email'), producer.queue('sms'), webhookQueue.queue],
+  });
+
   const keys = createKeys({ db });
   const settings = createAgencySettings({ db });
   const policy = { internalDomains: config.INTERNAL_EMAIL_DOMAINS, smsCountries: config.SMS_COUNTRIES };
@@ -111,6 +126,9 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const subscribers: Subscriber[] = [
     createAutomation({ db, messages, settings, logger, now }),
     createDraftRefresher({ db, messages }),
+    createWebhookFanout({ db, queue: webhookQueue, now }),
+    // Last: an event handed out again because an earlier subscriber failed is not counted twice.
+    createMetricsFollowup({ db, metrics }),
   ];
   const history = createHistory({ db });
   const stats = createStats({ db, now });
@@ -140,6 +158,9 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     redis,
     renderer,
     producer,
+    metrics,
+    webhookQueue,
+    webhooks,
     keys,
     settings,
     subscribers,
@@ -157,6 +178,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     probes,
     async close() {
       await producer.close();
+      await webhookQueue.close();
       await people.links.settle();
       await Promise.all([email.close(), sms.close(), renderer.close()]);
       redis.disconnect();

@@ -3,6 +3,8 @@ import { periodic } from '../src/lib/periodic.js';
 import { createDispatcher } from './followups.js';
 import { startSenders } from './send.js';
 import { createReconciler } from './reconciler.js';
+import { createDeadlineWatch } from '../src/projects/missed.js';
+import { createWebhookSweep, startWebhookWorker } from './webhooks.js';
 
 export interface Workers {
   close(): Promise<void>;
@@ -10,17 +12,30 @@ export interface Workers {
 
 type WorkerDeps = Pick<
   Deps,
-  'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'producer' | 'settings' | 'retention' | 'subscribers'
+  | 'config'
+  | 'logger'
+  | 'db'
+  | 'email'
+  | 'sms'
+  | 'now'
+  | 'producer'
+  | 'settings'
+  | 'retention'
+  | 'subscribers'
+  | 'metrics'
+  | 'webhookQueue'
 >;
 
 /**
- * Everything that runs in the background: one queue processor per channel, the follow-up
- * dispatcher, the reconciler and the retention purge. `close` stops taking work and lets
+ * Everything that runs in the background: one queue processor per channel and one for
+ * webhooks, the follow-up dispatcher, the reconciler, the webhook sweep, the deadline check
+ * and the retention purge. `close` stops taking work and lets
  * what is in flight finish, so SIGTERM loses nothing.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const { config, logger } = deps;
   const senders = startSenders(deps);
+  const webhooks = startWebhookWorker(deps);
   const dispatcher = createDispatcher({ db: deps.db, logger, now: deps.now, subscribers: deps.subscribers });
   const reconciler = createReconciler({
     db: deps.db,
@@ -28,16 +43,21 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     logger,
     now: deps.now,
     stuckAfterMs: config.WORKER_LOCK_MS * 2,
+    metrics: deps.metrics,
   });
+  const sweep = createWebhookSweep(deps);
+  const deadlines = createDeadlineWatch({ db: deps.db, now: deps.now, logger });
   const retention = periodic('retention purge', deps.retention.purge, logger);
   dispatcher.start(config.FOLLOWUP_INTERVAL_MS);
   reconciler.start(config.RECONCILE_INTERVAL_MS);
   retention.start(config.PURGE_INTERVAL_MS);
+  sweep.start(config.RECONCILE_INTERVAL_MS);
+  deadlines.start(config.DEADLINE_CHECK_INTERVAL_MS);
   logger.debug('workers started');
   return {
     async close() {
-      await Promise.all([dispatcher.stop(), reconciler.stop(), retention.stop()]);
-      await senders.close();
+      await Promise.all([dispatcher.stop(), reconciler.stop(), retention.stop(), sweep.stop(), deadlines.stop()]);
+      await Promise.all([senders.close(), webhooks.close()]);
     },
   };
 }

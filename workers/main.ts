@@ -1,4 +1,5 @@
 import { checkRedis, configOrExit, depsOrExit, closeGracefully, requireSharedDatabase } from '../src/boot.js';
+import { startMetricsServer } from '../src/metrics/server.js';
 import { startWorkers } from './index.js';
 
 // `npm run start:worker`: queue processors alone, next to one or more API processes.
@@ -7,8 +8,19 @@ requireSharedDatabase(config, 'start:worker');
 const deps = await depsOrExit(config);
 await checkRedis(deps, true);
 const workers = await startWorkers(deps);
-deps.logger.info('Jalon workers are ready');
+// The worker has no API: its figures (deliveries, follow-ups, webhooks) are served here.
+const metrics = config.WORKER_METRICS_PORT
+  ? await startMetricsServer({
+      port: config.WORKER_METRICS_PORT,
+      host: config.HOST,
+      token: config.METRICS_TOKEN,
+      registry: deps.metrics.registry,
+      logger: deps.logger,
+    })
+  : undefined;
+deps.logger.info({ metricsPort: metrics?.port }, 'Jalon workers are ready');
 closeGracefully(deps, async () => {
+  await metrics?.close();
   await workers.close();
   await deps.close();
 });

@@ -3,6 +3,7 @@ import type { Db } from '../src/db/client.js';
 import { messages } from '../src/db/schema.js';
 import { periodic } from '../src/lib/periodic.js';
 import type { Logger } from '../src/logger.js';
+import type { Metrics } from '../src/metrics/registry.js';
 import { applyPendingReports } from '../src/messages/callbacks.js';
 import { move } from '../src/messages/moves.js';
 import type { Producer } from '../src/queue/producer.js';
@@ -14,6 +15,7 @@ export interface ReconcilerDeps {
   now: () => Date;
   /** A message "sending" for longer than this without a job lost its worker. */
   stuckAfterMs: number;
+  metrics?: Pick<Metrics, 'reconcilerRepairs'>;
 }
 
 const PAGE = 1_000;
@@ -78,6 +80,8 @@ export function createReconciler(deps: ReconcilerDeps) {
     // Idempotency rows carry the database's clock (their default): compare with the same one,
     // so a shifted service clock cannot expire them early.
     await deps.db.execute(sql`delete from idempotency_keys where created_at < now() - interval '48 hours'`);
+    if (requeued > 0) deps.metrics?.reconcilerRepairs.inc({ kind: 'requeued' }, requeued);
+    if (unconfirmed > 0) deps.metrics?.reconcilerRepairs.inc({ kind: 'unconfirmed' }, unconfirmed);
     if (requeued > 0) deps.logger.info({ requeued }, 'reconciler re-queued messages missing from Redis');
     if (unconfirmed > 0) deps.logger.warn({ unconfirmed }, 'reconciler flagged interrupted attempts for a check');
     return { requeued, unconfirmed };

@@ -473,3 +473,60 @@ export const signInLinks = pgTable(
   },
   (t) => [index('sign_in_links_user_idx').on(t.userId)],
 );
+
+/**
+ * Where order tools want to hear about what happens (Standard Webhooks). The secret signs every
+ * delivery, so it is kept as is; it is shown to the caller once, when the endpoint is created.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    description: text('description'),
+    // Event types or families (`message.*`) the endpoint subscribes to.
+    events: jsonb('events').$type<string[]>().notNull(),
+    // The agency whose events it receives, or `*` for all: never more than its creator may read.
+    agency: text('agency').notNull(),
+    secret: text('secret').notNull(),
+    // An operator mailbox told when the endpoint is disabled for failing.
+    alertEmail: text('alert_email'),
+    createdBy: text('created_by').notNull(),
+    ...timestamps,
+    // Since when every attempt failed; cleared by the next success.
+    failingSince: timestamp('failing_since', { withTimezone: true, mode: 'date' }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+    disabledReason: text('disabled_reason'),
+  },
+  (t) => [index('webhook_endpoints_agency_idx').on(t.agency)],
+);
+
+/** One event for one endpoint, with the outcome of its latest attempt: the delivery log. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    // The `webhook-id` header: the same on every retry, so a receiver can drop duplicates.
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    // The history event it announces; null for a test event.
+    eventId: bigint('event_id', { mode: 'number' }),
+    type: text('type').notNull(),
+    // The body as signed and sent: ids and statuses only.
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'skipped'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    responseStatus: integer('response_status'),
+    lastError: text('last_error'),
+    durationMs: integer('duration_ms'),
+    createdAt: timestamps.createdAt,
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
+    index('webhook_deliveries_status_idx').on(t.status, t.createdAt),
+  ],
+);

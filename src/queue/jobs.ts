@@ -23,3 +23,10 @@ export type JobMemo = z.output<typeof jobMemoSchema>;
  */
 export const sendJobSchema = z.object({ messageId: z.uuid(), memo: jobMemoSchema.optional() });
 export type SendJob = z.output<typeof sendJobSchema>;
+
+/** Outbound webhooks have a queue of their own: a slow receiver never delays a client's mail. */
+export const WEBHOOK_QUEUE = 'webhooks';
+export const WEBHOOK_JOB = 'deliver';
+/** A delivery of one event to one endpoint; the body is re-read from the database. */
+export const webhookJobSchema = z.object({ deliveryId: z.string().regex(/^msg_[0-9a-f]{32}$/) });
+export type WebhookJob = z.output<typeof webhookJobSchema>;

@@ -13,7 +13,14 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { DateTime } from 'luxon';
-import { agencySettings, interventions, messages, racProfiles } from '../../src/db/schema.js';
+import {
+  agencySettings,
+  interventions,
+  messages,
+  racProfiles,
+  webhookDeliveries,
+  webhookEndpoints,
+} from '../../src/db/schema.js';
 import type { Caller, KeyInput } from '../../src/keys/service.js';
 import { loadProject } from '../../src/projects/repository.js';
 import { openDatabase } from '../../src/db/client.js';
@@ -89,6 +96,13 @@ const VISIT = {
   windowStart: VISIT_DAY.toISO() ?? '',
   windowEnd: VISIT_DAY.plus({ hours: 4 }).toISO() ?? '',
 };
+
+const HOOK_URL = 'https://203.0.113.10/jalon-events';
+/** A webhook endpoint of the agency, registered by the service (no request of any key). */
+const hook =
+  (agency: string) =>
+  async ({ t, admin }: Setup) =>
+    (await t.deps.webhooks.create({ url: HOOK_URL, events: ['message.*'], agency }, admin)).endpoint.id;
 
 const SENDERS = { adminAll: 200, adminAERM: 200, integrationAERM: 200, racOwn: 200 } as const;
 /** Any key that may read the order: its agency (or all), and for a RAC key its own orders. */
@@ -362,6 +376,67 @@ const ROUTES: Route[] = [
     send: (t, key) => t.request(key, { method: 'PUT', url: '/v1/agencies/IDF/settings', payload: {} }),
     allowed: { adminAll: 200 },
   },
+  // Outbound webhooks (routes/webhook-endpoints.ts): admins, within their agency. An endpoint
+  // outside a scoped admin's agency is not found rather than forbidden. A documentation address
+  // (never routed): nothing here delivers, there is no worker.
+  {
+    name: 'POST /v1/webhooks (agency AERM)',
+    send: (t, key) =>
+      t.request(key, {
+        method: 'POST',
+        url: '/v1/webhooks',
+        payload: { url: HOOK_URL, events: ['*'], agency: 'AERM' },
+      }),
+    allowed: { adminAll: 201, adminAERM: 201 },
+  },
+  {
+    name: 'POST /v1/webhooks (agency IDF)',
+    send: (t, key) =>
+      t.request(key, { method: 'POST', url: '/v1/webhooks', payload: { url: HOOK_URL, events: ['*'], agency: 'IDF' } }),
+    allowed: { adminAll: 201 },
+  },
+  {
+    name: 'GET /v1/webhooks',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/webhooks' }),
+    allowed: { adminAll: 200, adminAERM: 200 },
+  },
+  {
+    name: 'GET /v1/webhooks/{id} (endpoint of AERM)',
+    prepare: hook('AERM'),
+    send: (t, key, id) => t.request(key, { method: 'GET', url: `/v1/webhooks/${id}` }),
+    allowed: { adminAll: 200, adminAERM: 200 },
+  },
+  {
+    name: 'GET /v1/webhooks/{id} (endpoint of IDF)',
+    prepare: hook('IDF'),
+    send: (t, key, id) => t.request(key, { method: 'GET', url: `/v1/webhooks/${id}` }),
+    allowed: { adminAll: 200, adminAERM: 404 },
+  },
+  {
+    name: 'PATCH /v1/webhooks/{id} (endpoint of AERM)',
+    prepare: hook('AERM'),
+    send: (t, key, id) =>
+      t.request(key, { method: 'PATCH', url: `/v1/webhooks/${id}`, payload: { description: 'Portail commandes' } }),
+    allowed: { adminAll: 200, adminAERM: 200 },
+  },
+  {
+    name: 'DELETE /v1/webhooks/{id} (endpoint of AERM)',
+    prepare: hook('AERM'),
+    send: (t, key, id) => t.request(key, { method: 'DELETE', url: `/v1/webhooks/${id}` }),
+    allowed: { adminAll: 200, adminAERM: 200 },
+  },
+  {
+    name: 'POST /v1/webhooks/{id}/test (endpoint of AERM)',
+    prepare: hook('AERM'),
+    send: (t, key, id) => t.request(key, { method: 'POST', url: `/v1/webhooks/${id}/test` }),
+    allowed: { adminAll: 202, adminAERM: 202 },
+  },
+  {
+    name: 'GET /v1/webhooks/{id}/deliveries (endpoint of AERM)',
+    prepare: hook('AERM'),
+    send: (t, key, id) => t.request(key, { method: 'GET', url: `/v1/webhooks/${id}/deliveries` }),
+    allowed: { adminAll: 200, adminAERM: 200 },
+  },
 ];
 
 /**
@@ -370,7 +445,7 @@ const ROUTES: Route[] = [
  */
 const NOT_IN_MATRIX: (string | RegExp)[] = [
   // Called by Twilio with a request signature, not an API key (covered by the webhook tests).
-  /^[A-Z]+ \/v1\/webhooks\//,
+  /^[A-Z]+ \/v1\/webhooks\/twilio\//,
   // Being written by another engineer right now, with their own access tests; add them here once settled.
   /^[A-Z]+ \/v1\/stats\//,
   'GET /v1/projects/{ref}/history',
@@ -412,6 +487,8 @@ describe('role × agency matrix on postgres', () => {
       settings: await db.select().from(agencySettings).orderBy(asc(agencySettings.agency)),
       racProfiles: await db.select().from(racProfiles).orderBy(asc(racProfiles.id)),
       queuePaused: await t.deps.producer.queue('email').isPaused(),
+      webhooks: await db.select().from(webhookEndpoints).orderBy(asc(webhookEndpoints.id)),
+      webhookDeliveries: await db.select().from(webhookDeliveries).orderBy(asc(webhookDeliveries.id)),
     };
   };
 
@@ -600,6 +677,10 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
     { method: 'DELETE', url: `${URL}/interventions/visit-401` },
     { method: 'GET', url: '/v1/agencies/AERM/settings' },
     { method: 'PUT', url: '/v1/agencies/AERM/settings', payload: {} },
+    { method: 'GET', url: '/v1/webhooks' },
+    { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://203.0.113.10/x', events: ['*'], agency: '*' } },
+    { method: 'POST', url: `/v1/webhooks/${NO_MESSAGE}/test` },
+    { method: 'GET', url: `/v1/webhooks/${NO_MESSAGE}/deliveries` },
   ];
   const CELLS = UNAUTHENTICATED.flatMap((auth) =>
     REQUESTS.map((request) => ({ ...request, auth: auth.name, authHeaders: auth.headers })),
@@ -620,6 +701,8 @@ describe.each(BACKENDS)('authentication on %s', (backend) => {
                    (select count(*)::int from interventions) as interventions,
                    (select count(*)::int from rac_profiles) as profiles,
                    (select count(*)::int from agency_settings) as settings,
+                   (select count(*)::int from webhook_endpoints) as webhooks,
+                   (select count(*)::int from webhook_deliveries) as deliveries,
                    (select count(*)::int from history_events) as events`,
       ),
     );

@@ -96,11 +96,29 @@ describe('separate API and worker processes', () => {
     const database = await createTestDatabase('postgres');
     try {
       const port = await freePort();
-      const env = { ...database.env, REDIS_URL: TEST_REDIS_URL, PORT: String(port) };
+      const metricsPort = await freePort();
+      const token = 'system-metrics-token-0123';
+      const env = {
+        ...database.env,
+        REDIS_URL: TEST_REDIS_URL,
+        PORT: String(port),
+        METRICS_TOKEN: token,
+        WORKER_METRICS_PORT: String(metricsPort),
+      };
       const api = spawnEntry('src/server.ts', env);
       await waitFor(ready(port));
       const worker = spawnEntry('workers/main.ts', env);
       await waitFor(async () => (worker.output().includes('workers are ready') ? true : undefined));
+      // Each process serves its figures behind the token: the API on its port, the worker on its own.
+      const authorization = { authorization: `Bearer ${token}` };
+      for (const url of [`http://127.0.0.1:${port}/metrics`, `http://127.0.0.1:${metricsPort}/metrics`]) {
+        expect((await fetch(url)).status, url).toBe(401);
+        const response = await fetch(url, { headers: authorization });
+        expect(response.status, url).toBe(200);
+        const body = await response.text();
+        expect(body).toContain('process_resident_memory_bytes');
+        expect(body).toMatch(/^jalon_queue_jobs\{queue="email",state="waiting"\} \d+$/m);
+      }
       api.child.kill('SIGTERM');
       worker.child.kill('SIGTERM');
       expect((await api.exited).code).toBe(0);
