@@ -63,7 +63,7 @@ function renderEmail(
     fromName: stripBidiControls(`${context.rac.displayName.replace(/[\u2068\u2069]/g, '')} – ${set.brand.name}`),
     replyTo: context.rac.email,
     attachments,
-    calendar: event && input.invitation ? invitation(set, event, signer, input.invitation) : null,
+    ...(event && input.invitation ? { calendar: invitation(set, event, signer, input.invitation) } : {}),
     warnings,
   };
 }

@@ -51,7 +51,7 @@ export interface EmailResult {
   replyTo: string;
   attachments: Attachment[];
   /** The visit's calendar invitation (or its withdrawal), when the message is about a visit. */
-  calendar: CalendarInvitation | null;
+  calendar?: CalendarInvitation;
   warnings: string[];
 }
 

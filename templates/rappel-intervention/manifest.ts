@@ -84,7 +84,7 @@ export default {
           ? `${hour(window.start)}-${hour(window.end)}`
           : `entre ${hour(window.start)} et ${hour(window.end)}`
         : `${hour(window.start)} au ${kit.smsDate(window.end)} ${hour(window.end)}`;
-    const build = (options: { prepare: string; short: boolean; compact: boolean }) => {
+    const build = (options: { prepare: string | null; short: boolean; compact: boolean }) => {
       const siteName = (name: string, given?: string) => given ?? (options.short ? shortSiteName(name) : name);
       return {
         what: visits.length > 1 ? `${visits.length} interventions` : 'intervention',
@@ -101,7 +101,7 @@ export default {
     const vars = build({ prepare: input.prepare ?? PREPARE[kind], short: false, compact: false });
     // Tried in order, each on top of the previous one, while the SMS takes two segments.
     const shorter: { vars: typeof vars; warning: string }[] = [];
-    let options = { prepare: vars.prepare, short: false, compact: false };
+    let options: Parameters<typeof build>[0] = { prepare: vars.prepare, short: false, compact: false };
     if (input.prepare === undefined) {
       options = { ...options, prepare: PREPARE_SHORT[kind] };
       shorter.push({
@@ -125,6 +125,14 @@ export default {
       shorter.push({
         vars: next,
         warning: `the arrival window was written ${[next.window, ...next.then.map((t) => t.window)].join(', ')} to fit one SMS segment`,
+      });
+    }
+    if (others.length > 0 && input.prepare === undefined) {
+      // Several visits: their notices say what to prepare, the SMS keeps the times and places.
+      options = { ...options, prepare: null };
+      shorter.push({
+        vars: build(options),
+        warning: 'the preparation phrase was left out to fit one SMS segment (the notices say what to prepare)',
       });
     }
     return { warnings, vars, shorter };
