@@ -212,4 +212,19 @@ describe('a visit that changes after its notice (PostgreSQL)', () => {
       /^Orion Télécom : 2 interventions le jeudi 10\/12 (entre 8h et 12h|8h-12h), site Siège Fréjus, puis (entre 13h et 17h|13h-17h), site (Agence|Ag\.) (Sainte|Ste)-Maxime 3\./,
     );
   });
+
+  it('a visit cancelled once its window has started: the cancellation still goes, by email and SMS', async () => {
+    const booked = await book('started', 'SU1040002', '2026-12-07T11:00:00+01:00', '2026-12-07T15:00:00+01:00');
+    expect(booked.find((r) => r.template === 'rappel-intervention')).toMatchObject({ skipped: 'reminder_time_passed' });
+    await sent(booked, 'avis-intervention');
+    // The technician is late and the visit is called off after its window opened.
+    const opened = new Date(p.deps.now().getTime() - 600_000).toISOString();
+    await p.deps.db.execute(sql`update interventions set window_start = ${opened}::timestamptz where id = 'started'`);
+    const cancelled = await cancel('started');
+    await sent(cancelled, 'annulation-intervention');
+    await sent(cancelled, 'annulation-intervention-sms');
+    const events = await p.events(REF);
+    const ids = new Set((await messagesOf('started')).map((m) => m.id));
+    expect(events.filter((e) => e.type === 'message.skipped' && ids.has(String(e.data.messageId)))).toEqual([]);
+  });
 });
