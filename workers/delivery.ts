@@ -173,17 +173,18 @@ async function claim(
 }
 
 /**
- * Reasons a claimed message must not go right now: a visit message once the visit started
- * (a reminder late after an outage), an SMS outside the SMS hours. Either is recorded.
+ * Reasons a claimed message must not go right now: a message about a booked visit once the
+ * visit started (a reminder late after an outage), an SMS outside the SMS hours. Either is
+ * recorded. The cancellation of a visit still goes: the client may be waiting for the technician.
  */
 async function shouldHold(deps: DeliveryDeps, row: MessageRow): Promise<Outcome | undefined> {
   const now = deps.now();
   if (row.interventionId) {
     const [visit] = await deps.db
-      .select({ windowStart: interventions.windowStart })
+      .select({ windowStart: interventions.windowStart, status: interventions.status })
       .from(interventions)
       .where(and(eq(interventions.projectRef, row.projectRef), eq(interventions.id, row.interventionId)));
-    if (visit && visit.windowStart.getTime() <= now.getTime()) {
+    if (visit?.status === 'booked' && visit.windowStart.getTime() <= now.getTime()) {
       await move(deps.db, 'skip', row.id, { now, actor: WORKER, data: { reason: 'visit_started' } });
       return { kind: 'skipped', status: 'cancelled' };
     }

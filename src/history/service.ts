@@ -88,6 +88,7 @@ export function createHistory({ db }: { db: Db }) {
                   smsBody: messages.smsBody,
                   smsEncoding: messages.smsEncoding,
                   smsSegments: messages.smsSegments,
+                  calendar: messages.calendar,
                 }
               : {}),
           },

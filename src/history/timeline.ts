@@ -81,6 +81,7 @@ export interface EventRow {
     smsBody?: string | null;
     smsEncoding?: string | null;
     smsSegments?: number | null;
+    calendar?: { method: string; filename: string; content: string } | null;
     purgedAt: Date | null;
   } | null;
 }
@@ -112,7 +113,12 @@ export function eventView(row: EventRow, withContent: boolean) {
             ? {
                 content:
                   m.channel === 'email'
-                    ? { subject: m.subject, html: m.html ?? null, text: m.text ?? null }
+                    ? {
+                        subject: m.subject,
+                        html: m.html ?? null,
+                        text: m.text ?? null,
+                        ...(m.calendar ? { calendar: m.calendar } : {}),
+                      }
                     : { body: m.smsBody ?? null, encoding: m.smsEncoding ?? null, segments: m.smsSegments ?? null },
               }
             : {}),

@@ -118,7 +118,7 @@ export function createInterventions(deps: InterventionsDeps) {
           },
           at: now(),
         });
-        const synced = await reminders.sync(tx, project, saved, actor, refused);
+        const synced = await reminders.sync(tx, project, saved, actor, refused, before);
         return { row: saved, created: !before, ...synced };
       });
       await mirrorAll(outcome.toMirror);
@@ -146,7 +146,9 @@ export function createInterventions(deps: InterventionsDeps) {
             at: now(),
           });
         }
-        return { row: current, ...(await reminders.sync(tx, project, current, actor)) };
+        // The visit as it was: the other visits of its day may now need the reminder it carried.
+        const before = row ? { ...row, status: 'booked' as const } : undefined;
+        return { row: current, ...(await reminders.sync(tx, project, current, actor, {}, before)) };
       });
       await mirrorAll(outcome.toMirror);
       return interventionView(outcome.row, outcome.summary);

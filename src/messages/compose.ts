@@ -1,13 +1,14 @@
-import { eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { reminderPolicy, type AgencySettingsService } from '../agencies/settings.js';
 import type { DbOrTx } from '../db/client.js';
-import { racProfiles } from '../db/schema.js';
+import { messages, racProfiles } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { earliestAllowedAtOrAfter } from '../interventions/calendar.js';
 import { siteOfMessage } from '../projects/audience.js';
 import type { Project } from '../projects/schema.js';
 import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
+import { HEARD } from './lifecycle.js';
 import { type RecipientPolicy, type Resolved, resolveRecipients } from './recipients.js';
 import type { RecipientRef } from './schema.js';
 
@@ -18,6 +19,8 @@ export interface ComposeInput {
   blocks: Record<string, string>;
   data: Record<string, unknown>;
   transliterate?: boolean | undefined;
+  /** The visit the message belongs to: its notices carry the visit's calendar invitation. */
+  interventionId?: string | null | undefined;
 }
 
 export interface Composed {
@@ -36,6 +39,9 @@ export function content(result: RenderResult) {
         fromName: result.fromName,
         replyTo: result.replyTo,
         attachments: result.attachments.length > 0 ? result.attachments : null,
+        calendar: result.calendar
+          ? { method: result.calendar.method, filename: result.calendar.filename, content: result.calendar.content }
+          : null,
         warnings: result.warnings,
       }
     : {
@@ -46,10 +52,30 @@ export function content(result: RenderResult) {
       };
 }
 
+/**
+ * How many emails of a visit its recipients may already have: the SEQUENCE of the next
+ * version of its invitation (RFC 5546: each revision, cancellation included, counts one more).
+ */
+async function invitationsHeard(tx: DbOrTx, projectRef: string, interventionId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.projectRef, projectRef),
+        eq(messages.interventionId, interventionId),
+        eq(messages.channel, 'email'),
+        inArray(messages.status, [...HEARD]),
+      ),
+    );
+  return row?.n ?? 0;
+}
+
 export interface ComposerDeps {
   renderer: Renderer;
   settings: AgencySettingsService;
   policy: RecipientPolicy;
+  now: () => Date;
 }
 
 /**
@@ -57,7 +83,7 @@ export interface ComposerDeps {
  * those recipients, the signature from the RAC's stored profile. Also places an SMS inside
  * the agency's SMS hours, whoever asks and whatever the template.
  */
-export function createComposer({ renderer, settings, policy }: ComposerDeps) {
+export function createComposer({ renderer, settings, policy, now }: ComposerDeps) {
   async function racProfile(tx: DbOrTx, project: Project): Promise<RacProfile | undefined> {
     const [row] = await tx.select().from(racProfiles).where(eq(racProfiles.id, project.rac.id));
     if (!row) return undefined;
@@ -83,6 +109,15 @@ export function createComposer({ renderer, settings, policy }: ComposerDeps) {
     const siteRef = siteOfMessage(project, milestone, input.data);
     const recipients = resolveRecipients(project, channel, input.recipients, { siteRef, audience, policy });
     const profile = await racProfile(tx, project);
+    const invitation =
+      channel === 'email' && input.interventionId
+        ? {
+            visitId: `${project.ref}-${input.interventionId}`,
+            sequence: await invitationsHeard(tx, project.ref, input.interventionId),
+            stamp: now(),
+            attendees: recipients.to.map((r) => ({ email: r.address, ...(r.name ? { name: r.name } : {}) })),
+          }
+        : undefined;
     const rendered = renderer.render(input.template, {
       project,
       blocks: input.blocks,
@@ -90,6 +125,7 @@ export function createComposer({ renderer, settings, policy }: ComposerDeps) {
       greeted: recipients.greeted,
       ...(profile ? { racProfile: profile } : {}),
       ...(input.transliterate === undefined ? {} : { transliterate: input.transliterate }),
+      ...(invitation ? { invitation } : {}),
     });
     return { channel, recipients, rendered };
   }

@@ -20,6 +20,11 @@ export const PENDING = ['draft', 'scheduled'] as const satisfies readonly Messag
 export const QUEUED = ['scheduled', 'sending'] as const satisfies readonly MessageStatus[];
 /** Went to the provider: what the client may have received. */
 export const GONE = ['sent', 'delivered', 'failed', 'bounced'] as const satisfies readonly MessageStatus[];
+/**
+ * In a worker's hands or gone to the provider: the recipient has it, or may have it any
+ * moment. What a visit's later notices are measured against ("did the client hear of it?").
+ */
+export const HEARD = ['sending', ...GONE] as const satisfies readonly MessageStatus[];
 /** Nothing more will be sent: contents may be purged, figures are final. */
 export const FINISHED = [
   'sent',
@@ -102,4 +107,5 @@ export const COUNTER_OF: Readonly<Record<string, Counter>> = Object.fromEntries(
 );
 
 export const isPending = (status: MessageStatus): boolean => (PENDING as readonly string[]).includes(status);
+export const isHeard = (status: MessageStatus): boolean => (HEARD as readonly string[]).includes(status);
 export const isFinished = (status: MessageStatus): boolean => (FINISHED as readonly string[]).includes(status);

@@ -63,7 +63,10 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
     actor: Actor,
     provenance: Provenance = {},
   ): Promise<MessageRow> {
-    const { channel, recipients, rendered } = await composer.compose(tx, project, input);
+    const { channel, recipients, rendered } = await composer.compose(tx, project, {
+      ...input,
+      interventionId: provenance.interventionId,
+    });
     const timing = await composer.sendingTime(tx, project, channel, checkSendAt(input.sendAt), siteOf(input.data));
     const columns = content(rendered);
     const warnings = timing.moved
@@ -157,6 +160,7 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
       recipients: { to: to ?? row.to.map(toRef), cc: row.cc.map(toRef) },
       blocks,
       data,
+      interventionId: row.interventionId,
     });
     const { sendAt } = input.sendAt
       ? await composer.sendingTime(tx, project, row.channel, checkSendAt(input.sendAt), siteOf(data))
@@ -186,6 +190,7 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
         recipients: { to: row.to.map(toRef), cc: row.cc.map(toRef) },
         blocks: row.blocks,
         data: row.data,
+        interventionId: row.interventionId,
       });
       set = { to: recipients.to, cc: recipients.cc, ...content(rendered), ...rendering(project) };
     } catch (error) {

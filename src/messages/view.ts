@@ -20,7 +20,13 @@ export function messageView(row: Row) {
     sendAt: row.sendAt.toISOString(),
     content:
       row.channel === 'email'
-        ? { subject: row.subject, html: row.html, text: row.text }
+        ? {
+            subject: row.subject,
+            html: row.html,
+            text: row.text,
+            // A visit's calendar invitation, as it goes with the mail.
+            ...(row.calendar ? { calendar: row.calendar } : {}),
+          }
         : { body: row.smsBody, encoding: row.smsEncoding, segments: row.smsSegments },
     warnings: row.warnings,
     attempts: row.attempts,

@@ -4,6 +4,7 @@ import { resolveBlocks } from './blocks.js';
 import { frenchDate } from './dates.js';
 import { createKit } from './kit.js';
 import type { LoadedTemplate, TemplateSet } from './loader.js';
+import type { CalendarEvent } from './manifest.js';
 import { racProfileSchema, racView, type RacView } from './people.js';
 import { greeting, type OffersView } from './phrasing.js';
 import { sitesView, type SiteNote, type SitesView } from './sites.js';
@@ -36,6 +37,10 @@ export interface BuiltContext {
   siteNotes: SiteNote[];
   /** SMS: shorter variables to try while the message takes more than one segment. */
   shorter: { vars: Record<string, unknown>; warning: string }[];
+  /** The calendar event the message is about, as the manifest gave it (not typeset). */
+  event: CalendarEvent | undefined;
+  /** Who signs, as given (not typeset): the organiser of that event. */
+  signer: { name: string; email: string };
 }
 
 function zodIssues(prefix: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
@@ -104,5 +109,12 @@ export function buildContext(
   };
   // Everything a template shows, typeset (email) or freed of bidi controls (SMS, GSM-7), once.
   const text = manifest.channel === 'email' ? displayText : stripBidiControls;
-  return { context: mapStrings(context, text), warnings, siteNotes, shorter: view.shorter ?? [] };
+  return {
+    context: mapStrings(context, text),
+    warnings,
+    siteNotes,
+    shorter: view.shorter ?? [],
+    event: view.event,
+    signer: { name: rac.displayName, email: rac.email },
+  };
 }

@@ -64,6 +64,22 @@ export interface ViewResult {
    * segment; the warning of the variant used goes into the result.
    */
   shorter?: { vars: Record<string, unknown>; warning: string }[];
+  /**
+   * Email only: the calendar event the message is about (a technician visit). A message sent
+   * for a booked visit carries it as an invitation (REQUEST) or its withdrawal (CANCEL).
+   */
+  event?: CalendarEvent;
+}
+
+export interface CalendarEvent {
+  method: 'REQUEST' | 'CANCEL';
+  /** Start and end of the arrival window, ISO instants with offset. */
+  start: string;
+  end: string;
+  summary: string;
+  description?: string;
+  /** Where it happens: the site's address. */
+  location: string;
 }
 
 export interface TemplateManifest<S extends z.ZodType = z.ZodType> {

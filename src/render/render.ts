@@ -1,8 +1,10 @@
 import { sitesCsv } from './attachments.js';
 import { buildContext } from './context.js';
+import { visitInvitation, visitUid } from './ical.js';
 import type { LoadedTemplate, TemplateSet } from './loader.js';
 import { measureSms, transliterate } from './sms.js';
 import { mapStrings, stripBidiControls } from './typography.js';
+import type { CalendarEvent } from './manifest.js';
 import type { Attachment, EmailResult, RenderInput, RenderResult, SmsResult } from './types.js';
 
 /** Longer subjects are cut (at a word, with an ellipsis): phones show about 40 characters, desktops 70 to 90. */
@@ -43,7 +45,7 @@ function renderEmail(
 ): EmailResult {
   const email = template.email;
   if (!email) throw new Error(`template ${template.manifest.key} has no email body`);
-  const { context, warnings, siteNotes } = buildContext(set, template, input, publicBaseUrl);
+  const { context, warnings, siteNotes, event, signer } = buildContext(set, template, input, publicBaseUrl);
   let subject = oneLine(email.subject(context));
   const short = shortenSubject(subject);
   if (short) {
@@ -61,8 +63,33 @@ function renderEmail(
     fromName: stripBidiControls(`${context.rac.displayName.replace(/[\u2068\u2069]/g, '')} – ${set.brand.name}`),
     replyTo: context.rac.email,
     attachments,
+    ...(event && input.invitation ? { calendar: invitation(set, event, signer, input.invitation) } : {}),
     warnings,
   };
+}
+
+/** The visit in the recipients' calendars: one UID per visit, under the brand's sending domain. */
+function invitation(
+  set: TemplateSet,
+  event: CalendarEvent,
+  organizer: { name: string; email: string },
+  visit: NonNullable<RenderInput['invitation']>,
+) {
+  const domain = set.brand.sender.address.slice(set.brand.sender.address.lastIndexOf('@') + 1);
+  return visitInvitation({
+    uid: visitUid(visit.visitId, domain),
+    sequence: visit.sequence,
+    method: event.method,
+    start: event.start,
+    end: event.end,
+    summary: event.summary,
+    ...(event.description ? { description: event.description } : {}),
+    location: event.location,
+    organizer,
+    attendees: visit.attendees,
+    product: set.brand.name,
+    stamp: visit.stamp,
+  });
 }
 
 /**

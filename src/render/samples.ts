@@ -25,6 +25,13 @@ export function sampleDataFor(data: Record<string, unknown>, project: Project): 
     delete adapted.siteShortName;
   }
   for (const [key, value] of Object.entries(adapted)) {
+    // A visit as it was (a modification's `previous`) moves to the same site as the visit.
+    if (value && typeof value === 'object' && !Array.isArray(value) && 'siteRef' in value) {
+      const nested = value as { siteRef?: unknown };
+      if (typeof nested.siteRef === 'string' && !refs.has(nested.siteRef))
+        adapted[key] = { ...nested, siteRef: adapted.siteRef };
+      continue;
+    }
     if (Array.isArray(value) && value.some((item) => typeof item === 'object' && item !== null && 'siteRef' in item)) {
       adapted[key] = value.filter(
         (item: { siteRef?: unknown }) => typeof item.siteRef === 'string' && refs.has(item.siteRef),

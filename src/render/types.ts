@@ -1,3 +1,4 @@
+import type { CalendarInvitation } from './ical.js';
 import type { Greeted } from '../projects/audience.js';
 import type { Project } from '../projects/schema.js';
 
@@ -24,6 +25,12 @@ export interface RenderInput {
    * When absent (a template preview), the order's default audience.
    */
   greeted?: readonly Greeted[];
+  /**
+   * Email only: the visit this message belongs to, for the calendar invitation its template
+   * describes (a template without an event ignores it). `sequence` counts the invitations of
+   * this visit the recipients may already have; `stamp` is when this version was made.
+   */
+  invitation?: { visitId: string; sequence: number; stamp: Date; attendees: { name?: string; email: string }[] };
 }
 
 /** A file sent with an email (the full site list of a large order). */
@@ -43,6 +50,8 @@ export interface EmailResult {
   /** Where replies go: the RAC. */
   replyTo: string;
   attachments: Attachment[];
+  /** The visit's calendar invitation (or its withdrawal), when the message is about a visit. */
+  calendar?: CalendarInvitation;
   warnings: string[];
 }
 

@@ -5,7 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
 import { IN_CI } from '../helpers/env.js';
-import { mailMatrix, PERSONAL_MARK, type MatrixCase } from '../helpers/mail-matrix.js';
+import { EMAIL_TEMPLATES, mailMatrix, PERSONAL_MARK, SIZES, type MatrixCase } from '../helpers/mail-matrix.js';
 
 /**
  * Every email template × every sample order × 1 to 237 sites, opened at phone width (375 px)
@@ -125,7 +125,7 @@ describe.runIf(HAVE_CHROMIUM || IN_CI)('mail at phone width', () => {
   });
 
   it('covers every template × order × size', () => {
-    expect(cases.length).toBe(5 * 5 * 6);
+    expect(cases.length).toBe(EMAIL_TEMPLATES.length * 5 * SIZES.length);
   });
 
   it(`shows the RAC's personal message within the first ${PERSONAL_WITHIN_PX} px at ${WIDTH} px wide`, () => {

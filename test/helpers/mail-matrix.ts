@@ -9,7 +9,15 @@ import { fixtureNames, loadFixture } from './fixtures.js';
  */
 
 export const SIZES = [1, 3, 12, 40, 150, 237] as const;
-export const EMAIL_TEMPLATES = ['accuse-reception', 'rle-recap', 'avis-intervention', 'cloture', 'relance-bilan'];
+export const EMAIL_TEMPLATES = [
+  'accuse-reception',
+  'rle-recap',
+  'avis-intervention',
+  'modification-intervention',
+  'annulation-intervention',
+  'cloture',
+  'relance-bilan',
+];
 /** Words of the personal message the tests look for (no punctuation: typography leaves them as they are). */
 export const PERSONAL_MARK = 'Merci encore pour votre accueil chaleureux lors de notre premier échange';
 export const PERSONAL_MESSAGE = `${PERSONAL_MARK}. Je reviens vers vous très vite avec le planning détaillé des premières interventions.`;

@@ -65,7 +65,7 @@ describe.each(BACKENDS)('interventions on %s', (backend) => {
 
   it('moves with the visit: same messages, new times, new content, and never on a Sunday', async () => {
     const before = (
-      await book('visit-2', { windowStart: '2026-12-10T13:00:00+01:00', windowEnd: '2026-12-10T17:00:00+01:00' })
+      await book('visit-2', { windowStart: '2026-12-11T13:00:00+01:00', windowEnd: '2026-12-11T17:00:00+01:00' })
     ).json();
     const moved = await book('visit-2', {
       windowStart: '2026-12-14T13:00:00+01:00',
@@ -135,6 +135,85 @@ describe.each(BACKENDS)('interventions on %s', (backend) => {
     });
     expect(response.statusCode).toBe(201);
     expect(response.json().reminders[1]).toMatchObject({ skipped: 'no_mobile' });
+  });
+
+  it('a reminder that still takes two SMS segments says so in the booking answer', async () => {
+    const long = structuredClone(fixture);
+    long.orderNumber = 'CMD-LONG-NAME';
+    long.sites = long.sites.map((site) =>
+      site.ref === SITE
+        ? { ...site, name: 'Laboratoire départemental d analyses vétérinaires et alimentaires de Haute-Provence' }
+        : site,
+    );
+    await t.request(t.adminKey, { method: 'PUT', url: '/v1/projects/CMD-LONG-NAME', payload: long });
+    const response = await t.request(t.adminKey, {
+      method: 'PUT',
+      url: '/v1/projects/CMD-LONG-NAME/interventions/v1',
+      payload: {
+        siteRef: SITE,
+        kind: 'access',
+        windowStart: '2026-12-10T08:00:00+01:00',
+        windowEnd: '2026-12-10T12:00:00+01:00',
+      },
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const reminder = response.json().reminders[1];
+    expect(reminder).toMatchObject({ template: 'rappel-intervention', status: 'scheduled', segments: 2 });
+    expect(reminder.warnings).toContainEqual(
+      expect.stringMatching(/^the SMS takes 2 segments \(\d+ characters, GSM-7\)$/),
+    );
+    expect(reminder.warnings).toContainEqual(expect.stringMatching(/^the preparation phrase was shortened/));
+    // One that fits says nothing.
+    const fits = (
+      await book('visit-fits', { windowStart: '2026-12-15T08:00:00+01:00', windowEnd: '2026-12-15T12:00:00+01:00' })
+    ).json();
+    expect(fits.reminders[1]).toMatchObject({ segments: 1 });
+    expect(fits.reminders[1].warnings).toBeUndefined();
+  });
+
+  it('two visits of one day for one person share one SMS; cancelling the first hands it to the second', async () => {
+    // ct-4 is the contact of both sites.
+    const put = (id: string, siteRef: string, windowStart: string, windowEnd: string) =>
+      t.request(t.adminKey, {
+        method: 'PUT',
+        url: url(id),
+        payload: { siteRef, kind: 'service', windowStart, windowEnd },
+      });
+    const afternoon = (await put('pm', 'SU1040003', '2026-12-16T13:00:00+01:00', '2026-12-16T17:00:00+01:00')).json();
+    const own = afternoon.reminders[1];
+    expect(own).toMatchObject({ template: 'rappel-intervention', status: 'scheduled' });
+    const morning = (await put('am', 'SU1040001', '2026-12-16T08:00:00+01:00', '2026-12-16T12:00:00+01:00')).json();
+    const shared = morning.reminders[1];
+    expect(shared).toMatchObject({
+      template: 'rappel-intervention',
+      status: 'scheduled',
+      sendAt: '2026-12-15T17:00:00.000Z',
+    });
+    // The earlier visit carries the day's SMS; the later one's own is withdrawn.
+    expect((await message(own.messageId)).status).toBe('cancelled');
+    const body = (await message(shared.messageId)).content.body as string;
+    expect(body).toMatch(/^Orion Télécom : 2 interventions le mercredi 16\/12 /);
+    expect(body).toContain('Siège Fréjus');
+    expect(body).toMatch(/(Agence|Ag\.) (Sainte|Ste)-Maxime 3/);
+    // Moving the afternoon within the day keeps one SMS, rendered again.
+    const moved = (await put('pm', 'SU1040003', '2026-12-16T14:00:00+01:00', '2026-12-16T18:00:00+01:00')).json();
+    expect(moved.reminders[1]).toMatchObject({ skipped: 'same_day', messageId: shared.messageId });
+    expect((await message(shared.messageId)).content.body).toMatch(/14h/);
+
+    expect((await t.request(t.adminKey, { method: 'DELETE', url: url('am') })).statusCode).toBe(200);
+    expect((await message(shared.messageId)).status).toBe('cancelled');
+    const reminders = (
+      (await t.deps.db.execute(
+        sql`select id, intervention_id as visit, sms_body as body from messages
+            where project_ref = ${REF} and template_key = 'rappel-intervention' and status = 'scheduled'
+              and intervention_id in ('am', 'pm')`,
+      )) as unknown as { rows: { id: string; visit: string; body: string }[] }
+    ).rows;
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]).toMatchObject({ visit: 'pm' });
+    expect(reminders[0]!.body).toMatch(
+      /: intervention le mercredi 16\/12 entre 14h et 18h, site (Agence|Ag\.) (Sainte|Ste)-Maxime 3\./,
+    );
   });
 
   it.each([

@@ -15,8 +15,11 @@ import { loadFixtures } from '../helpers/fixtures.js';
 const EMAIL_KEYS = ['accuse-reception', 'avis-intervention', 'cloture', 'relance-bilan', 'rle-recap'];
 const CATALOGUE = [
   { key: 'accuse-reception', channel: 'email', milestone: 'clientContact', audience: 'main' },
+  { key: 'annulation-intervention', channel: 'email', milestone: 'intervention', audience: 'main' },
+  { key: 'annulation-intervention-sms', channel: 'sms', milestone: 'intervention', audience: 'main' },
   { key: 'avis-intervention', channel: 'email', milestone: 'intervention', audience: 'main' },
   { key: 'cloture', channel: 'email', milestone: 'deploymentEnd', audience: 'main' },
+  { key: 'modification-intervention', channel: 'email', milestone: 'intervention', audience: 'main' },
   { key: 'rappel-intervention', channel: 'sms', milestone: 'intervention', audience: 'main' },
   { key: 'relance-bilan', channel: 'email', milestone: 'surveySent', audience: 'main' },
   { key: 'rle-recap', channel: 'email', milestone: 'rle', audience: 'all' },
@@ -37,7 +40,17 @@ const visitOf = (fixture: ProjectInput) => ({
   windowStart: '2026-06-02T08:00:00+02:00',
   windowEnd: '2026-06-02T12:00:00+02:00',
 });
-const dataFor = (key: string, fixture: ProjectInput) => (key.endsWith('-intervention') ? visitOf(fixture) : {});
+const dataFor = (key: string, fixture: ProjectInput) =>
+  key === 'modification-intervention'
+    ? {
+        ...visitOf(fixture),
+        windowStart: '2026-06-03T08:00:00+02:00',
+        windowEnd: '2026-06-03T12:00:00+02:00',
+        previous: visitOf(fixture),
+      }
+    : key.includes('-intervention')
+      ? visitOf(fixture)
+      : {};
 
 const PREVIEW_CELLS = FIXTURES.flatMap((fixture) => KEYS.map((key) => ({ order: fixture.orderNumber, key })));
 
@@ -112,7 +125,7 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
   });
 
   describe('catalogue', () => {
-    it('GET /v1/templates lists the six templates with channel, milestone and audience', async () => {
+    it('GET /v1/templates lists the templates with channel, milestone and audience', async () => {
       const response = await get('/v1/templates');
       expect(response.statusCode, response.body).toBe(200);
       const { templates } = response.json() as { templates: { key: string; description: string }[] };
@@ -150,7 +163,7 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
       // The sample only fills blocks the template has.
       const names = detail.blocks.map((b) => b.name);
       for (const name of Object.keys(detail.sample.blocks)) expect(names).toContain(name);
-      if (key === 'rappel-intervention') {
+      if (CATALOGUE.find((entry) => entry.key === key)?.channel === 'sms') {
         expect(names).toEqual([]);
       } else {
         expect(names).toEqual(expect.arrayContaining(['personalMessage', 'closing']));
@@ -160,7 +173,7 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
     });
 
     it('the intervention templates describe the visit they need', async () => {
-      for (const key of ['avis-intervention', 'rappel-intervention']) {
+      for (const key of KEYS.filter((k) => k.includes('-intervention'))) {
         const { variables } = (await get(`/v1/templates/${key}`)).json() as {
           variables: { properties: Record<string, { enum?: string[] }>; required: string[] };
         };
@@ -354,7 +367,8 @@ describe.each(BACKENDS)('templates API on %s', (backend) => {
         // Every client contact, once per address.
         const expected = [...new Set(fixture.contacts.flatMap((c) => (c.email ? [c.email] : [])))];
         expect(to.map((r) => r.address).sort()).toEqual(expected.sort());
-      } else if (key === 'avis-intervention') {
+      } else if (key.includes('-intervention')) {
+        // A visit's messages go to the contact of its site.
         const site = fixture.sites[0];
         const contact = fixture.contacts.find((c) => c.id === site?.contactId);
         expect(to.map((r) => r.contactId)).toEqual([contact?.id]);

@@ -16,7 +16,8 @@ export function interventionRoutes(interventions: Interventions): FastifyPluginA
       {
         schema: {
           tags,
-          summary: 'Book or move a technician visit; its email notice and SMS reminder follow',
+          summary:
+            'Book or move a technician visit; its notice (or, once the client was told, a modification) and SMS reminder follow',
           params,
           body: interventionInputSchema,
         },
@@ -33,7 +34,14 @@ export function interventionRoutes(interventions: Interventions): FastifyPluginA
     );
     app.delete(
       '/projects/:ref/interventions/:id',
-      { schema: { tags, summary: 'Cancel a visit and its pending reminders', params } },
+      {
+        schema: {
+          tags,
+          summary:
+            'Cancel a visit: its pending messages are cancelled; a client already told gets a cancellation notice',
+          params,
+        },
+      },
       async (request) => interventions.cancel(request.params.ref, request.params.id, callerOf(request, PLANNERS)),
     );
   };

@@ -7,7 +7,17 @@ import { displayText, typesetText } from '../../../src/render/typography.js';
 import { asEmail, fixtures, newRenderer } from './support.js';
 
 const LISTS_SITES = new Set(['accuse-reception', 'rle-recap', 'cloture']);
-const KEYS = ['accuse-reception', 'avis-intervention', 'cloture', 'rappel-intervention', 'relance-bilan', 'rle-recap'];
+const KEYS = [
+  'accuse-reception',
+  'annulation-intervention',
+  'annulation-intervention-sms',
+  'avis-intervention',
+  'cloture',
+  'modification-intervention',
+  'rappel-intervention',
+  'relance-bilan',
+  'rle-recap',
+];
 
 let renderer: Renderer;
 beforeAll(async () => {
@@ -16,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => renderer.close());
 
 describe('catalogue', () => {
-  it('lists the six templates of the design with their channel and milestone', () => {
+  it('lists the templates of the design and the visit changes with their channel and milestone', () => {
     const list = renderer.list();
     expect(list.map((item) => item.key).sort()).toEqual(KEYS);
     expect(list.find((item) => item.key === 'rappel-intervention')).toMatchObject({
