@@ -2,23 +2,14 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { IN_CI } from '../helpers/env.js';
 import { createPerson, linkIn } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const available = existsSync(CHROMIUM);
 if (!available && !IN_CI) console.warn(`${CHROMIUM} is missing: the browser tests are skipped`);
 
@@ -69,7 +60,7 @@ describe.skipIf(!available && !IN_CI)('cookie writes from another origin, in a r
     });
     await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
     foreignPort = (foreign.address() as AddressInfo).port;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await launchChromium();
     person = await createPerson(t, {
       email: 'admin.aerm@orion-telecom.example',
       displayName: 'Admin AERM',

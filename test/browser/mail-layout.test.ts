@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRenderer, type Renderer } from '../../src/render/index.js';
 import { IN_CI } from '../helpers/env.js';
@@ -15,16 +16,6 @@ import { EMAIL_TEMPLATES, mailMatrix, PERSONAL_MARK, SIZES, type MatrixCase } fr
  * screens go to outbox/screenshots (ignored by git).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const WIDTH = 375;
 const PERSONAL_WITHIN_PX = 1500;
 const MAX_HTML_BYTES = 60 * 1024;
@@ -83,7 +74,7 @@ describe.runIf(HAVE_CHROMIUM || IN_CI)('mail at phone width', () => {
       publicBaseUrl: 'https://jalon.orion-telecom.example',
     });
     cases = mailMatrix(renderer);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: WIDTH, height: 812 } });
     // Nothing leaves the machine: the logo is answered from templates/assets, anything else refused.
     await page.route('**/*', (route) => {
