@@ -1,3 +1,4 @@
+import type { CalendarEvent } from './manifest.js';
 import { stripBidiControls } from './typography.js';
 
 /**
@@ -8,19 +9,12 @@ import { stripBidiControls } from './typography.js';
  * The window is the technician's arrival window.
  */
 
-export interface VisitInvitationInput {
+/** The event as a template describes it, and what makes it this visit's invitation. */
+export interface VisitInvitationInput extends CalendarEvent {
   /** Stable per visit, e.g. visitUid(interventionId, domain). */
   uid: string;
   /** 0 for the first notice, then one more for each modification (and for the cancellation). */
   sequence: number;
-  method: 'REQUEST' | 'CANCEL';
-  /** Start and end of the arrival window, ISO instants with offset. */
-  start: string;
-  end: string;
-  summary: string;
-  description?: string;
-  /** The site's address. */
-  location: string;
   /** The RAC. */
   organizer: { name: string; email: string };
   attendees: { name?: string; email: string }[];

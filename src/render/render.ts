@@ -77,14 +77,9 @@ function invitation(
 ) {
   const domain = set.brand.sender.address.slice(set.brand.sender.address.lastIndexOf('@') + 1);
   return visitInvitation({
+    ...event,
     uid: visitUid(visit.visitId, domain),
     sequence: visit.sequence,
-    method: event.method,
-    start: event.start,
-    end: event.end,
-    summary: event.summary,
-    ...(event.description ? { description: event.description } : {}),
-    location: event.location,
     organizer,
     attendees: visit.attendees,
     product: set.brand.name,
