@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Site } from '../src/projects/schema.js';
 import type { Window } from '../src/render/dates.js';
 import type { ViewKit } from '../src/render/manifest.js';
+import { siteAddress } from '../src/render/sites.js';
 import { instant, interventionKind, line, siteRef } from './fields.js';
 
 /** What the intervention notice (email) and reminder (SMS) share: the site and the arrival window. */
@@ -107,8 +108,6 @@ type NoticeInput = {
   works?: string | undefined;
   toPrepare?: string[] | undefined;
 };
-
-const siteAddress = (site: Site) => `${site.address}, ${site.postalCode} ${site.city}`;
 
 /** « mardi 28 avril 2026 entre 8 h et 12 h », or the whole span of a window across days. */
 export function whenLabel(window: Window, kit: ViewKit): string {

@@ -54,12 +54,15 @@ export interface SitesView {
   summary: SitesSummary | null;
 }
 
+/** « 12 rue de la Paix, 75002 Paris »: how every message writes a site's address. */
+export const siteAddress = (site: Site): string => `${site.address}, ${site.postalCode} ${site.city}`;
+
 export function siteView(site: Site): SiteView {
   return {
     ref: site.ref,
     name: site.name,
     city: site.city,
-    address: `${site.address}, ${site.postalCode} ${site.city}`,
+    address: siteAddress(site),
     access: site.access?.target ?? null,
     main: site.role === 'main',
   };
