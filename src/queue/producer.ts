@@ -30,18 +30,27 @@ export interface Producer {
 const withTimeout = <T>(promise: Promise<T>, ms: number) =>
   timeout(promise, ms, `Redis did not answer within ${ms} ms`);
 
-export function createProducer(options: ProducerOptions): Producer {
-  const timeoutMs = options.timeoutMs ?? 800;
-  const now = options.now ?? (() => new Date());
-  // enableOfflineQueue: false makes commands fail at once while Redis is away, instead of
-  // piling up in memory and holding the HTTP answer.
-  const connection = new Redis(options.redisUrl, {
+/**
+ * The connection a process adds jobs on. enableOfflineQueue: false makes commands fail at
+ * once while Redis is away, instead of piling up in memory and holding the HTTP answer: the
+ * row in PostgreSQL is safe, and the reconciler queues what could not be queued.
+ */
+export function producerConnection(redisUrl: string): Redis {
+  const connection = new Redis(redisUrl, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   });
+  // Reported by /ready; without a listener ioredis would end the process.
   connection.on('error', () => {});
+  return connection;
+}
+
+export function createProducer(options: ProducerOptions): Producer {
+  const timeoutMs = options.timeoutMs ?? 800;
+  const now = options.now ?? (() => new Date());
+  const connection = producerConnection(options.redisUrl);
   const queues = {
     email: new Queue(QUEUE_NAMES.email, { connection, prefix: options.prefix }),
     sms: new Queue(QUEUE_NAMES.sms, { connection, prefix: options.prefix }),

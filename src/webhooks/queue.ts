@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { withTimeout } from '../lib/timeout.js';
 import type { Logger } from '../logger.js';
 import { WEBHOOK_JOB, WEBHOOK_QUEUE, type WebhookJob } from '../queue/jobs.js';
+import { producerConnection } from '../queue/producer.js';
 
 export interface WebhookQueueOptions {
   redisUrl: string;
@@ -29,13 +29,7 @@ export interface WebhookQueue {
 }
 
 export function createWebhookQueue(options: WebhookQueueOptions): WebhookQueue {
-  const connection = new Redis(options.redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
-  connection.on('error', () => {});
+  const connection = producerConnection(options.redisUrl);
   const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix: options.prefix });
   queue.on('error', () => {});
   return {
