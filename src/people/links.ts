@@ -25,6 +25,10 @@ export const nextPath = z
     return new URL(value, base).origin === base;
   }, 'a path of this service, starting with a single /');
 
+/** The link of this token, not used yet and not expired at `at`. */
+const unused = (token: string, at: Date) =>
+  and(eq(signInLinks.tokenHash, hashToken(token)), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, at));
+
 export interface LinkOptions {
   db: Db;
   now: () => Date;
@@ -102,13 +106,7 @@ export function createSignInLinks({ db, now, users, email, brand, publicBaseUrl,
     /** Whether a link could still be used, without using it (what opening the mailed link does). */
     async usable(token: string): Promise<boolean> {
       if (!TOKEN.test(token)) return false;
-      const at = now();
-      const [row] = await db
-        .select({ userId: signInLinks.userId })
-        .from(signInLinks)
-        .where(
-          and(eq(signInLinks.tokenHash, hashToken(token)), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, at)),
-        );
+      const [row] = await db.select({ userId: signInLinks.userId }).from(signInLinks).where(unused(token, now()));
       return row !== undefined;
     },
 
@@ -119,9 +117,7 @@ export function createSignInLinks({ db, now, users, email, brand, publicBaseUrl,
       const [row] = await db
         .update(signInLinks)
         .set({ usedAt: at })
-        .where(
-          and(eq(signInLinks.tokenHash, hashToken(token)), isNull(signInLinks.usedAt), gt(signInLinks.expiresAt, at)),
-        )
+        .where(unused(token, at))
         .returning({ userId: signInLinks.userId, next: signInLinks.next });
       return row;
     },
