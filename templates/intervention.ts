@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { Site } from '../src/projects/schema.js';
 import type { Window } from '../src/render/dates.js';
 import type { ViewKit } from '../src/render/manifest.js';
-import { siteAddress } from '../src/render/sites.js';
 import { instant, interventionKind, line, siteRef } from './fields.js';
 
 /** What the intervention notice (email) and reminder (SMS) share: the site and the arrival window. */
@@ -132,7 +131,7 @@ export function noticeDetails(input: NoticeInput, kit: ViewKit) {
     shortDate: kit.shortDate(window.start),
     window: window.label,
     duration: durationLabel(input.durationMinutes ?? defaults.minutes),
-    site: { ref: site.ref, name: site.name, address: siteAddress(site) },
+    site: { ref: site.ref, name: site.name, address: kit.siteAddress(site) },
     access: site.access?.target ?? null,
     accessNumber: input.accessNumber ?? null,
     works: input.works ?? defaults.works,
@@ -159,6 +158,6 @@ export function visitEvent(
       method === 'CANCEL'
         ? `Intervention annulée. Commande ${kit.project.orderNumber}.`
         : `Arrivée du technicien ${window.label}. Commande ${kit.project.orderNumber}, site ${site.ref}.`,
-    location: siteAddress(site),
+    location: kit.siteAddress(site),
   };
 }

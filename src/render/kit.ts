@@ -6,6 +6,7 @@ import { frenchDate, frenchShortDate, frenchWindow, parseDate, smsDate, type Win
 import type { ViewKit } from './manifest.js';
 import { distinctContacts, displayPhone, mainContact } from './people.js';
 import { count, fullName, joinFrench, offersView, type OffersView } from './phrasing.js';
+import { siteAddress } from './sites.js';
 
 /**
  * What a manifest's view() may use. A class rather than an object of closures: one is built
@@ -85,6 +86,10 @@ class Kit implements ViewKit {
 
   joinFrench(items: readonly string[]): string {
     return joinFrench(items);
+  }
+
+  siteAddress(site: Site): string {
+    return siteAddress(site);
   }
 }
 

@@ -49,6 +49,8 @@ export interface ViewKit {
   phone(e164: string): string;
   count(n: number, singular: string, plural?: string): string;
   joinFrench(items: readonly string[]): string;
+  /** "104 avenue Jean Jaurès, 34000 Montpellier": the one way a site's address is written. */
+  siteAddress(site: Site): string;
 }
 
 export interface ViewResult {

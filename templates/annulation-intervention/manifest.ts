@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { TemplateManifest } from '../../src/render/manifest.js';
-import { siteAddress } from '../../src/render/sites.js';
 import { additionalInfo, closing, personalMessage } from '../blocks.js';
 import {
   checkWindow,
@@ -42,7 +41,7 @@ export default {
         when,
         date: whenLabel(window, kit),
         shortDate: kit.shortDate(window.start),
-        site: { ref: site.ref, name: site.name, address: siteAddress(site) },
+        site: { ref: site.ref, name: site.name, address: kit.siteAddress(site) },
       },
       event: visitEvent('CANCEL', input, site, window, kit),
     };
