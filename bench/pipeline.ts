@@ -706,7 +706,7 @@ export async function benchPipeline(): Promise<string> {
     // The baseline's content: exactly what the service renders and addresses for that request.
     const preview = await deps.messages.preview(body, CALLER);
     if (preview.channel !== 'email' || 'error' in preview.recipients) throw new Error('unexpected preview');
-    const recipients = preview.recipients as { to: Recipient[]; cc: Recipient[] };
+    const recipients = preview.recipients;
     const address = (r: Recipient) => (r.name ? { name: r.name, address: r.address } : r.address);
     const mail: Mail.Options = {
       from: FROM,

@@ -185,7 +185,7 @@ try {
   );
   for (const row of counts.rows) say(`${row.name.padEnd(16)} ${row.rows.padStart(10)} rows  ${row.size}`);
   const total = await database.db.execute(sql`select pg_size_pretty(pg_database_size(current_database())) as size`);
-  say(`done: database size ${(total as unknown as { rows: { size: string }[] }).rows[0]?.size ?? '?'}`);
+  say(`done: database size ${(total as { rows: { size: string }[] }).rows[0]?.size ?? '?'}`);
 } finally {
   await client.end();
   await database.close();

@@ -66,14 +66,14 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Runs `task(0…count-1)` with at most `inFlight` at once; the first error stops new tasks and is thrown. */
 export async function runBounded(count: number, inFlight: number, task: (index: number) => Promise<void>) {
   let next = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const lane = async () => {
     while (failure === undefined && next < count) {
       const index = next++;
       try {
         await task(index);
       } catch (error) {
-        failure ??= error;
+        failure ??= error instanceof Error ? error : new Error(String(error));
       }
     }
   };

@@ -48,7 +48,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         attempts = o.attempts + 1 from batch where o.event_id = batch.event_id returning o.event_id, o.attempts)
       select e.id, e.project_ref, e.type, e.actor, e.data, e.at, leased.attempts
       from leased join history_events e on e.id = leased.event_id order by e.id`);
-    return (result as unknown as { rows: Leased[] }).rows;
+    return (result as { rows: Leased[] }).rows;
   }
 
   async function handle(event: CommittedEvent): Promise<string | undefined> {
@@ -114,7 +114,10 @@ export function createDispatcher(deps: DispatcherDeps) {
       } catch (error) {
         deps.logger.warn({ err: error }, 'follow-up dispatch failed; will retry');
       }
-      if (!stopped) timer = setTimeout(() => (running = loop()), intervalMs);
+      if (!stopped)
+        timer = setTimeout(() => {
+          running = loop();
+        }, intervalMs);
     };
     running = loop();
   }

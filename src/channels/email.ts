@@ -81,8 +81,8 @@ export function createSmtpSender(smtpUrl: string, options: EmailOptions): EmailS
   return {
     async send(message) {
       try {
-        const info = await transport.sendMail(mailOptions(message, options));
-        return { providerId: String(info.messageId ?? messageIdFor(message.id, options.from)) };
+        const info = (await transport.sendMail(mailOptions(message, options))) as { messageId?: string };
+        return { providerId: info.messageId ?? messageIdFor(message.id, options.from) };
       } catch (error) {
         throw classify(error);
       }

@@ -99,6 +99,8 @@ function releaseWhenBeginFails(pool: pg.Pool): void {
   pool.connect = ((callback?: Parameters<pg.Pool['connect']>[0]) => {
     if (callback) return connect(callback);
     return connect().then((client) => {
+      // Put back on the client itself at the first call, and only ever called with `this` = client.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
       const query = client.query;
       client.query = ((...args: Parameters<typeof query>) => {
         client.query = query;

@@ -89,7 +89,7 @@ export function calendarDate(date: DateTime | string, zone: string = FRANCE_ZONE
   if (!date.isValid) throw new RangeError(`Invalid DateTime: ${date.invalidExplanation ?? 'unknown reason'}`);
   const local = date.setZone(zone);
   if (!local.isValid) throw new RangeError(`Invalid time zone "${zone}"`);
-  return local.toISODate() as string;
+  return local.toISODate();
 }
 
 /** French name of the holiday on that date (e.g. "Lundi de Pâques"), or undefined. */

@@ -22,8 +22,10 @@ export function periodic<T>(name: string, pass: () => Promise<T>, logger: Logger
   return {
     runOnce,
     start(intervalMs) {
-      const tick = () => runOnce().catch((err: unknown) => logger.warn({ err }, `${name} failed; will retry`));
-      void tick();
+      const tick = (): void => {
+        runOnce().catch((err: unknown) => logger.warn({ err }, `${name} failed; will retry`));
+      };
+      tick();
       timer = setInterval(tick, intervalMs);
       timer.unref();
     },

@@ -239,7 +239,7 @@ async function readRecords(
     }
     const { accessCurrent, accessTarget, ...site } = parsed.data;
     const access = accessCurrent || accessTarget ? { current: accessCurrent, target: accessTarget } : undefined;
-    sites.push({ ...site, ...(access ? { access: JSON.parse(JSON.stringify(access)) } : {}) });
+    sites.push({ ...site, ...(access ? { access: JSON.parse(JSON.stringify(access)) as typeof access } : {}) });
     lines.push(line);
   }
   if (sites.length === 0 && issues.length === 0)

@@ -54,7 +54,7 @@ export async function createPipeline(
         // A database that is away (a fault test) is polled again until the deadline.
         const status = await t.deps.db
           .execute(sql`select status from messages where id = ${id}`)
-          .then((result) => (result as unknown as { rows: { status: string }[] }).rows[0]?.status ?? 'missing')
+          .then((result) => (result as { rows: { status: string }[] }).rows[0]?.status ?? 'missing')
           .catch(() => 'unreachable');
         if (statuses.includes(status)) return status;
         if (Date.now() > deadline) throw new Error(`message ${id} is ${status}, expected ${statuses.join(' or ')}`);
@@ -65,7 +65,7 @@ export async function createPipeline(
       const result = await t.deps.db.execute(
         sql`select type, data from history_events where project_ref = ${projectRef} order by id`,
       );
-      return (result as unknown as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
+      return (result as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
     },
     async close() {
       await pipeline.workers?.close();

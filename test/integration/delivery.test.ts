@@ -143,7 +143,7 @@ describe.each(BACKENDS)('delivery on %s', (backend) => {
     const stored = await p.deps.db.execute(
       sql`select count(*)::int as n from messages where blocks->>'personalMessage' = 'Une seule fois.'`,
     );
-    expect((stored as unknown as { rows: { n: number }[] }).rows[0]?.n).toBe(1);
+    expect((stored as { rows: { n: number }[] }).rows[0]?.n).toBe(1);
 
     const replay = await post(body, { 'idempotency-key': 'order-102-welcome' });
     expect(replay.statusCode).toBe(201);

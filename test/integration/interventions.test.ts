@@ -21,7 +21,7 @@ describe.each(BACKENDS)('interventions on %s', (backend) => {
     const result = await t.deps.db.execute(
       sql`select type, data from history_events where project_ref = ${REF} order by id`,
     );
-    return (result as unknown as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
+    return (result as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
   };
 
   beforeAll(async () => {

@@ -47,7 +47,8 @@ async function startProvider(): Promise<{ issuer: string; server: Server }> {
     },
     features: { devInteractions: { enabled: true } },
   });
-  server.on('request', provider.callback());
+  const callback = provider.callback();
+  server.on('request', (req, res) => void callback(req, res));
   return { issuer, server };
 }
 

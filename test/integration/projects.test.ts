@@ -16,7 +16,7 @@ describe.each(BACKENDS)('projects on %s', (backend) => {
       sql`select (select count(*) from projects)::int as projects, (select count(*) from contacts)::int as contacts,
                  (select count(*) from sites)::int as sites, (select count(*) from milestones)::int as milestones`,
     );
-    return (result as unknown as { rows: Record<string, number>[] }).rows[0];
+    return (result as { rows: Record<string, number>[] }).rows[0];
   };
 
   beforeAll(async () => {
@@ -67,7 +67,7 @@ describe.each(BACKENDS)('projects on %s', (backend) => {
     const stored = await t.deps.db.execute(
       sql`select count(*)::int as n from sites where project_ref = ${fixture.orderNumber}`,
     );
-    expect((stored as unknown as { rows: { n: number }[] }).rows[0]?.n).toBe(5);
+    expect((stored as { rows: { n: number }[] }).rows[0]?.n).toBe(5);
   });
 
   it('normalises the ways people write phone numbers and emails', async () => {
@@ -111,7 +111,7 @@ describe.each(BACKENDS)('projects on %s', (backend) => {
     const history = await t.deps.db.execute(
       sql`select type, data from history_events where project_ref = ${fixture.orderNumber} order by id`,
     );
-    const rows = (history as unknown as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
+    const rows = (history as { rows: { type: string; data: Record<string, unknown> }[] }).rows;
     // The new order got its welcome mail prepared; the RLE taking place, its recap; the welcome
     // mail, still a draft, was rendered again from the changed order.
     expect(rows.map((r) => r.type)).toEqual([

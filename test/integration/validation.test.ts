@@ -930,7 +930,7 @@ describe.each(BACKENDS)('validation on %s', (backend) => {
     const response = await check(testCase);
     // The request's own log lines: what Fastify and the error handler wrote about it before
     // answering (only "request completed", with the status, may follow the answer).
-    const id = response.headers['x-request-id'];
+    const id = String(response.headers['x-request-id']);
     const lines = await waitFor(async () => {
       const mine = (await t.logs()).split('\n').filter((line) => line.includes(`"reqId":"${id}"`));
       return mine.length > 0 ? mine : undefined;
@@ -952,7 +952,7 @@ describe.each(BACKENDS)('validation on %s', (backend) => {
       });
       expect(response.statusCode).toBe(500);
       expect(response.body).not.toMatch(/insert|refuse_probe|api_keys/);
-      const id = response.headers['x-request-id'];
+      const id = String(response.headers['x-request-id']);
       const text = (await t.logs())
         .split('\n')
         .filter((line) => line.includes(`"reqId":"${id}"`))

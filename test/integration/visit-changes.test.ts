@@ -55,7 +55,7 @@ describe('a visit that changes after its notice (PostgreSQL)', () => {
   /** The mails of a visit at the SMTP server, in the order they arrived. */
   const mailsOf = async (visit: string) => {
     const ids = new Set((await messagesOf(visit)).map((m) => m.id));
-    return p.smtp.received.filter((r) => ids.has(String(r.mail.headers.get('x-jalon-message-id'))));
+    return p.smtp.received.filter((r) => ids.has(r.mail.headers.get('x-jalon-message-id') as string));
   };
   const sent = async (reminders: Reminder[], template: string) => {
     const id = reminders.find((r) => r.template === template)?.messageId;

@@ -41,9 +41,7 @@ async function createMany(p: Pipeline, count: number, payload: Record<string, un
 
 async function statusCounts(p: Pipeline): Promise<Record<string, number>> {
   const result = await p.deps.db.execute(sql`select status, count(*)::int as n from messages group by status`);
-  return Object.fromEntries(
-    (result as unknown as { rows: { status: string; n: number }[] }).rows.map((r) => [r.status, r.n]),
-  );
+  return Object.fromEntries((result as { rows: { status: string; n: number }[] }).rows.map((r) => [r.status, r.n]));
 }
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -167,7 +165,7 @@ describe('when a worker is killed in the middle of a batch', () => {
     }
     const perMessage = new Map<string, number>();
     for (const r of p.smtp.received) {
-      const id = String(r.mail.headers.get('x-jalon-message-id'));
+      const id = r.mail.headers.get('x-jalon-message-id') as string;
       perMessage.set(id, (perMessage.get(id) ?? 0) + 1);
     }
     const duplicates = p.smtp.received.length - perMessage.size;
