@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { TEST_DATABASE_URL } from './env.js';
+import { TEST_DATABASE_PREFIX, TEST_DATABASE_URL } from './env.js';
 
 export type Backend = 'postgres' | 'pglite';
 export const BACKENDS: Backend[] = ['postgres', 'pglite'];
@@ -18,7 +18,8 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     const dir = mkdtempSync(join(tmpdir(), 'jalon-pglite-'));
     return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `jalon_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  // Named after the run's own database, so that a run cleans up its databases and no other's.
+  const name = `${TEST_DATABASE_PREFIX}${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
   await admin.query(`create database ${name}`);

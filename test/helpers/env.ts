@@ -1,5 +1,7 @@
 // The only place tests read the environment: where the test services are.
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Databases made by test files are named `<the run's database>_t_…`. */
+export const TEST_DATABASE_PREFIX = `${new URL(TEST_DATABASE_URL).pathname.slice(1) || 'postgres'}_t_`;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // CI installs every system tool the suite uses; locally a missing one is skipped with a note.
 export const IN_CI = Boolean(process.env.CI);
