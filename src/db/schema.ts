@@ -63,13 +63,17 @@ export const projects = pgTable(
     // Hash of the normalised order: an identical replay is recognised without a diff.
     contentHash: text('content_hash').notNull(),
     version: integer('version').notNull().default(1),
+    // Order and tracking numbers, client, label and site cities, lower-cased without accents:
+    // what a search of the order list matches (src/projects/search-text.ts writes it).
+    searchText: text('search_text').notNull().default(''),
     ...timestamps,
   },
   (t) => [
-    index('projects_agency_idx').on(t.agency),
-    index('projects_rac_idx').on(t.racId),
-    // The retention purge looks for orders untouched for years.
-    index('projects_updated_idx').on(t.updatedAt),
+    // The order lists of an agency and of a RAC, newest change first, page after page.
+    index('projects_agency_idx').on(t.agency, t.updatedAt, t.ref),
+    index('projects_rac_idx').on(t.racId, t.updatedAt, t.ref),
+    // The retention purge looks for orders untouched for years; the national list pages by it.
+    index('projects_updated_idx').on(t.updatedAt, t.ref),
   ],
 );
 
@@ -274,6 +278,15 @@ export const messages = pgTable(
     index('messages_provider_idx').on(t.providerId),
     index('messages_intervention_idx').on(t.projectRef, t.interventionId),
     index('messages_parent_idx').on(t.parentId),
+    // The work queues: drafts to review and messages that did not reach the client, newest
+    // change first (GET /v1/messages?status=draft, ?problem=true).
+    index('messages_drafts_idx')
+      .on(t.updatedAt, t.id)
+      .where(sql`${t.status} = 'draft'`),
+    index('messages_problems_idx')
+      .on(t.updatedAt, t.id)
+      .where(sql`${t.status} in ('failed', 'bounced')`),
+    index('messages_updated_idx').on(t.updatedAt, t.id),
   ],
 );
 
