@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { contacts, milestones, projects, sites } from '../db/schema.js';
 import type { Contact, MilestoneCode, Milestones, Project, ProjectInput, Site } from './schema.js';
+import { searchTextOf } from './search-text.js';
 
 /** Row mapping between the API shape of a project and its tables. Omitted stays omitted. */
 
@@ -120,6 +121,7 @@ export function projectColumns(input: ProjectInput, contentHash: string) {
     clientCompany: input.client.company,
     offers: input.offers,
     contentHash,
+    searchText: searchTextOf(input),
   };
 }
 

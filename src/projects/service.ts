@@ -7,6 +7,7 @@ import { type Actor, recordEvent } from '../history/record.js';
 import type { Caller } from '../keys/service.js';
 import { assertProjectScope } from '../keys/scope.js';
 import { stableJson } from '../lib/stable-json.js';
+import { searchTextOf } from './search-text.js';
 import { loadProject, projectColumns, replaceContacts, replaceMilestones, replaceSites } from './repository.js';
 import type { MilestoneCode, Milestones, MilestonesPatch, Project, ProjectInput, Site } from './schema.js';
 
@@ -185,7 +186,12 @@ export function createProjects({ db, now }: ProjectsDeps) {
       const input: ProjectInput = { ...stripMeta(project), sites: [...list] };
       await tx
         .update(projects)
-        .set({ contentHash: hashOf(input), version: sql`${projects.version} + 1`, updatedAt: now() })
+        .set({
+          contentHash: hashOf(input),
+          searchText: searchTextOf(input),
+          version: sql`${projects.version} + 1`,
+          updatedAt: now(),
+        })
         .where(eq(projects.ref, ref));
       await recordEvent(tx, {
         projectRef: ref,
