@@ -46,6 +46,7 @@ export type AppDeps = Pick<
   | 'db'
   | 'keys'
   | 'projects'
+  | 'lists'
   | 'interventions'
   | 'settings'
   | 'racs'
@@ -140,14 +141,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
       });
       await v1.register(
-        projectRoutes(deps.projects, deps.now, { maxBytes: config.CSV_MAX_BYTES, maxRows: config.CSV_MAX_ROWS }),
+        projectRoutes(deps.projects, deps.lists.projects, deps.now, {
+          maxBytes: config.CSV_MAX_BYTES,
+          maxRows: config.CSV_MAX_ROWS,
+        }),
       );
       await v1.register(interventionRoutes(deps.interventions));
       await v1.register(agencyRoutes(deps.settings));
       await v1.register(keyRoutes(deps.keys));
       await v1.register(racRoutes(deps.racs));
       await v1.register(templateRoutes(deps.renderer, deps.messages));
-      await v1.register(messageRoutes(deps.messages, createIdempotency({ db: deps.db })));
+      await v1.register(messageRoutes(deps.messages, deps.lists.messages, createIdempotency({ db: deps.db })));
       await v1.register(historyRoutes(deps.history));
       await v1.register(statsRoutes(deps.stats));
       await v1.register(privacyRoutes(deps.erasure));

@@ -11,6 +11,8 @@ import { createKeys } from './keys/service.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMessages } from './messages/service.js';
 import { createProjects } from './projects/service.js';
+import { createProjectList } from './projects/list.js';
+import { createMessageList } from './messages/list.js';
 import { createProducer } from './queue/producer.js';
 import { createRacs } from './racs/service.js';
 import { createRenderer } from './render/index.js';
@@ -120,6 +122,8 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const policy = { internalDomains: config.INTERNAL_EMAIL_DOMAINS, smsCountries: config.SMS_COUNTRIES };
   const messages = createMessages({ db, renderer, producer, settings, policy, now });
   const projects = createProjects({ db, now });
+  // The lists of orders and messages (read-only; the console's and the work queues' source).
+  const lists = { projects: createProjectList({ db, now }), messages: createMessageList({ db }) };
   const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db, now });
   // What reacts to committed history events, dispatched by the workers (workers/followups.ts).
@@ -165,6 +169,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     settings,
     subscribers,
     projects,
+    lists,
     interventions,
     racs,
     messages,

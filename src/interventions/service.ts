@@ -1,8 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { AgencySettingsService } from '../agencies/settings.js';
 import type { Db } from '../db/client.js';
-import { interventions } from '../db/schema.js';
+import { interventions, messages as messageRows } from '../db/schema.js';
 import { invalid, notFound } from '../errors.js';
 import { recordEvent } from '../history/record.js';
 import { assertProjectScope } from '../keys/scope.js';
@@ -13,6 +13,7 @@ import { loadProject } from '../projects/repository.js';
 import type { Project } from '../projects/schema.js';
 import type { InterventionInput } from './schema.js';
 import { createReminderSync } from './sync.js';
+import { summaryOf } from './visit-writes.js';
 import { interventionView, paris } from './view.js';
 
 export interface InterventionsDeps {
@@ -66,7 +67,41 @@ export function createInterventions(deps: InterventionsDeps) {
 
   const where = (ref: string, id: string) => and(eq(interventions.projectRef, ref), eq(interventions.id, id));
 
+  /** The visits of an order (or the one named), each with the messages it owns. */
+  async function read(ref: string, caller: Caller, id?: string) {
+    await scoped(ref, caller);
+    const [visits, owned] = await Promise.all([
+      db
+        .select()
+        .from(interventions)
+        .where(id ? where(ref, id) : eq(interventions.projectRef, ref))
+        .orderBy(asc(interventions.windowStart), asc(interventions.id)),
+      db
+        .select()
+        .from(messageRows)
+        .where(
+          and(
+            eq(messageRows.projectRef, ref),
+            id ? eq(messageRows.interventionId, id) : isNotNull(messageRows.interventionId),
+          ),
+        )
+        .orderBy(asc(messageRows.createdAt)),
+    ]);
+    return visits.map((visit) =>
+      interventionView(visit, owned.filter((m) => m.interventionId === visit.id).map(summaryOf)),
+    );
+  }
+
   return {
+    /** The visits of an order, earliest window first. */
+    list: async (ref: string, caller: Caller) => ({ items: await read(ref, caller) }),
+
+    async get(ref: string, id: string, caller: Caller) {
+      const [visit] = await read(ref, caller, id);
+      if (!visit) throw notFound(`Intervention ${id}`);
+      return visit;
+    },
+
     /** Book or move a visit; its reminders follow. */
     async put(ref: string, id: string, input: InterventionInput, caller: Caller) {
       const project = await scoped(ref, caller);

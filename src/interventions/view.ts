@@ -7,7 +7,7 @@ type Row = typeof interventions.$inferSelect;
 export const paris = (date: Date) => DateTime.fromJSDate(date, { zone: 'Europe/Paris' }).toISO() ?? date.toISOString();
 
 /** The API shape of a visit, with what its reminders became. */
-export function interventionView(row: Row, reminders: unknown[]) {
+export function interventionView<T>(row: Row, reminders: T[]) {
   return {
     id: row.id,
     projectRef: row.projectRef,

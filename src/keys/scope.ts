@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import type { Caller, Role } from './service.js';
 
 const who = (caller: Caller) => (caller.kind === 'user' ? 'this person' : 'this key');
@@ -39,4 +39,39 @@ export function assertRole(caller: Caller, roles: readonly Role[]): void {
       `This operation needs one of the roles ${roles.join(', ')}; ${who(caller)} is ${caller.role}`,
     );
   }
+}
+
+/** Whom a list shows: an agency (null: every one) and a RAC (null: every RAC). */
+export interface ListScope {
+  agency: string | null;
+  racId: string | null;
+}
+
+/**
+ * What a list may show a caller, narrowed by its `rac` and `agency` filters: a RAC its own
+ * orders, anyone else its agency (or every agency for `*`). A filter outside the caller's
+ * reach is refused rather than answered with an empty list, so that a mistake is seen.
+ */
+export function listScope(
+  caller: Caller,
+  filters: { rac?: string | undefined; agency?: string | undefined },
+): ListScope {
+  let racId = filters.rac ?? null;
+  if (racId === 'me') {
+    if (!caller.racId) {
+      throw invalid([
+        { path: 'querystring.rac', message: `${who(caller)} acts for no RAC: name one, or leave it out` },
+      ]);
+    }
+    racId = caller.racId;
+  }
+  if (caller.role === 'rac') {
+    if (!caller.racId || (racId !== null && racId !== caller.racId)) {
+      throw new AppError('forbidden', 403, `${capital(who(caller))} acts for RAC ${caller.racId ?? '?'} only`);
+    }
+    racId = caller.racId;
+  }
+  if (filters.agency !== undefined) assertAgency(caller, filters.agency);
+  const agency = filters.agency ?? (caller.agency === '*' ? null : caller.agency);
+  return { agency, racId };
 }

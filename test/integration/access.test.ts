@@ -104,10 +104,26 @@ const hook =
   async ({ t, admin }: Setup) =>
     (await t.deps.webhooks.create({ url: HOOK_URL, events: ['message.*'], agency }, admin)).endpoint.id;
 
+/**
+ * A list answers 200 to every caller with what it may see. A cell reads as the answer a
+ * request for that one subject would have got: 200 when the list shows it, 403 when not.
+ */
+async function listed(response: LightMyRequestResponse, id: string): Promise<LightMyRequestResponse> {
+  if (response.statusCode !== 200) return response;
+  const items = (response.json() as { items: { id?: string; ref?: string }[] }).items;
+  if (items.some((item) => (item.id ?? item.ref) === id)) return response;
+  return Object.assign(Object.create(response) as typeof response, {
+    statusCode: 403,
+    json: () => ({ error: { code: 'forbidden', message: `${id} is not in the list` } }),
+  });
+}
+
 const SENDERS = { adminAll: 200, adminAERM: 200, integrationAERM: 200, racOwn: 200 } as const;
 /** Any key that may read the order: its agency (or all), and for a RAC key its own orders. */
 const READERS = { ...SENDERS, managerAERM: 200 } as const;
 const EVERY_KEY = Object.fromEntries(KEY_NAMES.map((name) => [name, 200])) as Record<KeyName, number>;
+/** `rac=me` from a key bound to no RAC: 400 naming the filter. */
+const ACTS_FOR_NO_RAC = Object.fromEntries(KEY_NAMES.map((name) => [name, 400])) as Record<KeyName, number>;
 
 const ROUTES: Route[] = [
   {
@@ -336,6 +352,70 @@ const ROUTES: Route[] = [
     send: (t, key) =>
       t.request(key, { method: 'PUT', url: `/admin/queues/api/queues/${t.deps.producer.queue('email').name}/pause` }),
     allowed: {},
+  },
+  // Lists (routes/projects.ts, routes/messages.ts, routes/interventions.ts): each caller sees
+  // what it may read; a filter outside its reach is refused.
+  {
+    name: 'GET /v1/projects (the order, searched by its number)',
+    send: async (t, key) =>
+      listed(
+        await t.request(key, { method: 'GET', url: `/v1/projects?q=${PROJECT.orderNumber}` }),
+        PROJECT.orderNumber,
+      ),
+    allowed: READERS,
+  },
+  {
+    name: 'GET /v1/projects (agency=AERM)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/projects?agency=AERM' }),
+    allowed: { ...READERS, racOther: 200 },
+  },
+  {
+    name: 'GET /v1/projects (rac=me)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/projects?rac=me' }),
+    allowed: { ...ACTS_FOR_NO_RAC, racOwn: 200, racOther: 200, racOwnIdOtherAgency: 200 },
+  },
+  {
+    name: 'GET /v1/projects (rac=rac-roux)',
+    send: (t, key) => t.request(key, { method: 'GET', url: `/v1/projects?rac=${PROJECT.rac.id}` }),
+    allowed: { ...EVERY_KEY, racOther: 403 },
+  },
+  {
+    name: 'GET /v1/messages (a draft of the order)',
+    prepare: draft,
+    send: async (t, key, id) =>
+      listed(
+        await t.request(key, {
+          method: 'GET',
+          url: `/v1/messages?status=draft&projectRef=${PROJECT.orderNumber}&limit=200`,
+        }),
+        id,
+      ),
+    allowed: READERS,
+  },
+  {
+    name: 'GET /v1/messages (agency=AERM)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/messages?agency=AERM' }),
+    allowed: { ...READERS, racOther: 200 },
+  },
+  {
+    name: 'GET /v1/messages (status=draft, rac=me)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/messages?status=draft&rac=me' }),
+    allowed: { ...ACTS_FOR_NO_RAC, racOwn: 200, racOther: 200, racOwnIdOtherAgency: 200 },
+  },
+  {
+    name: 'GET /v1/projects/{ref}/interventions',
+    send: (t, key) => t.request(key, { method: 'GET', url: `${URL}/interventions` }),
+    allowed: READERS,
+  },
+  {
+    name: 'GET /v1/projects/{ref}/interventions/{id}',
+    prepare: async ({ t, admin }) => {
+      const id = freshId('visit');
+      await t.deps.interventions.put(PROJECT.orderNumber, id, VISIT, admin);
+      return id;
+    },
+    send: (t, key, id) => t.request(key, { method: 'GET', url: `${URL}/interventions/${id}` }),
+    allowed: READERS,
   },
   // Interventions (routes/interventions.ts): planners within the order's scope; a fresh visit per cell.
   {
@@ -1175,6 +1255,16 @@ const VISIT_BOOKERS = {
   pPlannerAERM: 201,
 } as const;
 
+/** Who reads the order: the key readers, and the people of its agency (its RAC only, among RACs). */
+const PEOPLE_READERS = {
+  ...READERS,
+  pAdminAll: 200,
+  pAdminAERM: 200,
+  pRacOwn: 200,
+  pManagerAERM: 200,
+  pPlannerAERM: 200,
+} as const;
+
 const PEOPLE_ROUTES: PeopleRoute[] = [
   {
     name: 'POST /v1/users (agency AERM)',
@@ -1252,6 +1342,29 @@ const PEOPLE_ROUTES: PeopleRoute[] = [
     },
     send: (s, p, id) => as(s, p, { method: 'DELETE', url: `${URL}/interventions/${id}` }),
     allowed: Object.fromEntries(Object.entries(VISIT_BOOKERS).map(([name]) => [name, 200])),
+  },
+  {
+    name: 'GET /v1/projects (the order, searched by its number)',
+    send: async (s, p) =>
+      listed(await as(s, p, { method: 'GET', url: `/v1/projects?q=${PROJECT.orderNumber}` }), PROJECT.orderNumber),
+    allowed: PEOPLE_READERS,
+  },
+  {
+    name: 'GET /v1/messages (status=draft, rac=me)',
+    send: (s, p) => as(s, p, { method: 'GET', url: '/v1/messages?status=draft&rac=me' }),
+    allowed: {
+      ...Object.fromEntries(PRINCIPALS.map((name) => [name, 400])),
+      racOwn: 200,
+      racOther: 200,
+      racOwnIdOtherAgency: 200,
+      pRacOwn: 200,
+      pRacOther: 200,
+    },
+  },
+  {
+    name: 'GET /v1/projects/{ref}/interventions',
+    send: (s, p) => as(s, p, { method: 'GET', url: `${URL}/interventions` }),
+    allowed: PEOPLE_READERS,
   },
 ];
 

@@ -1,16 +1,41 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { interventionInputSchema } from '../../interventions/schema.js';
+import { interventionInputSchema, interventionListSchema, interventionSchema } from '../../interventions/schema.js';
 import type { Interventions } from '../../interventions/service.js';
 import { ref } from '../../projects/fields.js';
 import { callerOf } from '../auth.js';
 
 const params = z.object({ ref, id: ref });
+const orderParams = z.object({ ref });
 const tags = ['interventions'];
 const PLANNERS = ['integration', 'rac', 'planner', 'admin'] as const;
 
 export function interventionRoutes(interventions: Interventions): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/projects/:ref/interventions',
+      {
+        schema: {
+          tags,
+          summary: "An order's visits, earliest first, each with the messages it owns",
+          params: orderParams,
+          response: { 200: interventionListSchema },
+        },
+      },
+      async (request) => interventions.list(request.params.ref, callerOf(request)),
+    );
+    app.get(
+      '/projects/:ref/interventions/:id',
+      {
+        schema: {
+          tags,
+          summary: 'A visit, with the messages it owns',
+          params,
+          response: { 200: interventionSchema },
+        },
+      },
+      async (request) => interventions.get(request.params.ref, request.params.id, callerOf(request)),
+    );
     app.put(
       '/projects/:ref/interventions/:id',
       {

@@ -4,6 +4,8 @@ import type { Idempotency } from '../../messages/idempotency.js';
 import { bulkSchema, createMessageSchema, patchMessageSchema } from '../../messages/schema.js';
 import { invalid } from '../../errors.js';
 import type { Messages } from '../../messages/service.js';
+import type { MessageListing } from '../../messages/list.js';
+import { messageListQuerySchema, messageListSchema } from '../../messages/list-schema.js';
 import { callerOf } from '../auth.js';
 
 const params = z.object({ id: z.uuid({ error: 'a message id (UUID)' }) });
@@ -19,8 +21,28 @@ function expectedRevision(header: string | undefined): number | undefined {
 const tags = ['messages'];
 const SENDERS = ['integration', 'rac', 'admin'] as const;
 
-export function messageRoutes(messages: Messages, idempotency: Idempotency): FastifyPluginAsyncZod {
+export function messageRoutes(
+  messages: Messages,
+  list: MessageListing,
+  idempotency: Idempotency,
+): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/messages',
+      {
+        schema: {
+          tags,
+          summary: "The messages of the orders the caller may see, without their contents: a RAC's work queue",
+          description:
+            'A RAC reviews `status=draft&rac=me` and `problem=true` (failed or bounced). Pages follow `nextCursor` ' +
+            "(null on the last page); a filter outside the caller's scope is refused with 403.",
+          querystring: messageListQuerySchema,
+          response: { 200: messageListSchema },
+        },
+      },
+      async (request) => list(request.query, callerOf(request)),
+    );
+
     app.post(
       '/messages',
       {

@@ -5,6 +5,8 @@ import { ref } from '../../projects/fields.js';
 import { parseSitesCsv, SITE_CSV_COLUMNS } from '../../projects/csv.js';
 import { milestonesPatchSchema, projectInputSchema } from '../../projects/schema.js';
 import type { Projects } from '../../projects/service.js';
+import type { ProjectListing } from '../../projects/list.js';
+import { projectListQuerySchema, projectListSchema } from '../../projects/list-schema.js';
 import { withDeadlines } from '../../projects/deadlines.js';
 import { callerOf } from '../auth.js';
 
@@ -18,8 +20,29 @@ export interface CsvImportLimits {
   maxRows: number;
 }
 
-export function projectRoutes(projects: Projects, now: () => Date, csv: CsvImportLimits): FastifyPluginAsyncZod {
+export function projectRoutes(
+  projects: Projects,
+  list: ProjectListing,
+  now: () => Date,
+  csv: CsvImportLimits,
+): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/projects',
+      {
+        schema: {
+          tags,
+          summary: 'The orders the caller may see (a RAC its own, a manager its agency), filtered, page by page',
+          description:
+            'Pages follow `nextCursor` (null on the last page). `rac=me` lists the orders of the RAC the caller acts as; ' +
+            "a filter outside the caller's scope (another agency, another RAC for a RAC) is refused with 403.",
+          querystring: projectListQuerySchema,
+          response: { 200: projectListSchema },
+        },
+      },
+      async (request) => list(request.query, callerOf(request)),
+    );
+
     app.put(
       '/projects/:ref',
       {
