@@ -1,6 +1,6 @@
 // `npm run seed:load [-- --reset] [--projects N]`: fills DATABASE_URL with a national-scale data
-// set for `npm run bench -- stats`: 13 agencies, 400 RACs, two years of orders and about one
-// million messages with their history. Rows are generated inside PostgreSQL (generate_series,
+// set for `npm run bench -- stats` and `-- lists`: 13 agencies, 400 RACs, two years of orders and
+// about one million messages with their history. Rows are generated inside PostgreSQL (generate_series,
 // one statement per chunk), which is what makes millions of rows take minutes, not hours. The
 // history holds what reports and timelines read; the worker's "message.sending" steps are left out.
 import { sql } from 'drizzle-orm';
@@ -57,11 +57,14 @@ const ORDERS = `select g as n, 'LOAD-' || lpad(g::text, 7, '0') as ref, 'rac-' |
     current_date - ${DAYS} + (g::bigint * ${DAYS} / ${PROJECTS})::int as received
   from generate_series($1::int, $2::int) g`;
 
+// search_text as src/projects/search-text.ts folds it: numbers, client, label and the site's city.
 const PROJECT_ROWS = `insert into projects (ref, order_number, tracking_number, label, agency, received_at, rac_id,
-    rac_first_name, rac_last_name, rac_email, rac_phone, client_company, offers, content_hash, created_at, updated_at)
+    rac_first_name, rac_last_name, rac_email, rac_phone, client_company, offers, content_hash, search_text, created_at, updated_at)
   select ref, ref, 'SUIVI-' || n, 'Déploiement client ' || n, agency, received, rac, 'Prénom', 'Nom ' || rac,
     rac || '@operateur.example', '+33639980104', 'Client ' || n || ' SAS',
-    '[{"code":"BVPN","label":"Business VPN"}]'::jsonb, 'seed', received + time '09:00', received + time '09:00'
+    '[{"code":"BVPN","label":"Business VPN"}]'::jsonb, 'seed',
+    lower(ref || ' | suivi-' || n || ' | client ' || n || ' sas | deploiement client ' || n || ' | paris'),
+    received + time '09:00', received + time '09:00'
   from (${ORDERS}) o`;
 
 const CONTACT_ROWS = `insert into contacts (project_ref, id, position, civility, first_name, last_name, email, mobile, role)
@@ -175,6 +178,9 @@ try {
     }
     say(`orders ${lo}–${hi} with their contacts, milestones, messages and history`);
   }
+  // Planner statistics first: without them the rebuild's per-order subqueries scan whole indexes.
+  say('analyze');
+  await client.query('analyze');
   say('computing the statistics tables from the history (the incremental path keeps them afterwards)');
   await rebuildAggregates(database.db);
   say('vacuum analyze');
