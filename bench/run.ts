@@ -4,6 +4,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   render: async () => (await import('./render.js')).benchRender(),
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
   stats: async () => (await import('./stats.js')).benchStats(),
+  lists: async () => (await import('./lists.js')).benchLists(),
 };
 
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
