@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messages, webhookDeliveries, webhookEndpoints } from '../../src/db/schema.js';
 import { createDeadlineWatch } from '../../src/projects/missed.js';
 import { loadFixture } from '../helpers/fixtures.js';
@@ -242,10 +242,21 @@ describe('outbound webhooks (PostgreSQL, real receiver)', () => {
         .filter((_, i) => requests[i]?.status === 204)
         .sort(),
     ).toEqual(['project.created', 'project.updated']);
-    const rows = await p.deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, target.id));
-    for (const row of rows.filter((r) => ids.includes(r.id))) {
-      expect(row).toMatchObject({ status: 'succeeded', attempts: 4, responseStatus: 204, lastError: null });
-    }
+    // The worker records the outcome once the receiver's answer is back: wait for that write.
+    await vi.waitFor(
+      async () => {
+        const rows = await p.deps.db
+          .select()
+          .from(webhookDeliveries)
+          .where(eq(webhookDeliveries.endpointId, target.id));
+        const recovered = rows.filter((r) => ids.includes(r.id));
+        expect(recovered).toHaveLength(2);
+        for (const row of recovered) {
+          expect(row).toMatchObject({ status: 'succeeded', attempts: 4, responseStatus: 204, lastError: null });
+        }
+      },
+      { timeout: 15_000, interval: 50 },
+    );
     const [stored] = await p.deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, target.id));
     expect(stored?.failingSince).toBeNull();
     receiver.respond(() => ({ status: 204 }));
