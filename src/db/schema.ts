@@ -270,6 +270,9 @@ export const messages = pgTable(
     // sent yet is rendered again when its order, visit or RAC profile changes.
     renderedAt: timestamp('rendered_at', { withTimezone: true, mode: 'date' }),
     renderedVersion: integer('rendered_version'),
+    // Set when the message waits because a recipient is suppressed (an automatic draft, say):
+    // which suppression, and whether it was to go without review once lifted.
+    hold: jsonb('hold').$type<{ suppressionId: string; reason: string; send: boolean }>(),
   },
   (t) => [
     index('messages_project_idx').on(t.projectRef, t.createdAt),
@@ -339,6 +342,7 @@ const counterColumns = () => ({
   sent: integer('sent').notNull().default(0),
   delivered: integer('delivered').notNull().default(0),
   failed: integer('failed').notNull().default(0),
+  bounced: integer('bounced').notNull().default(0),
   cancelled: integer('cancelled').notNull().default(0),
   smsSegments: integer('sms_segments').notNull().default(0),
 });
@@ -541,5 +545,70 @@ export const webhookDeliveries = pgTable(
     uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventId),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt),
     index('webhook_deliveries_status_idx').on(t.status, t.createdAt),
+  ],
+);
+
+/**
+ * Returned mail as received (by the bounce listener or the bounce mailbox), one row each, with
+ * what was made of it. An unrecognised one keeps its text (size-limited at the door) so that an
+ * operator can see what kind of report the parser misses.
+ */
+export const bounceReports = pgTable(
+  'bounce_reports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
+    source: text('source', { enum: ['smtp', 'imap'] }).notNull(),
+    kind: text('kind', { enum: ['hard', 'soft', 'delayed', 'complaint', 'unknown'] }).notNull(),
+    // The message it is about, when it could be told (VERP tag, or the returned headers).
+    messageId: text('message_id'),
+    // Per recipient: the address, verdict, status and the remote server's words.
+    recipients: jsonb('recipients')
+      .$type<{ recipient: string | null; verdict: string; status: string; diagnostic: string | null }[]>()
+      .notNull()
+      .default([]),
+    raw: text('raw'),
+  },
+  (t) => [index('bounce_reports_received_idx').on(t.receivedAt), index('bounce_reports_message_idx').on(t.messageId)],
+);
+
+export const SUPPRESSION_REASONS = [
+  'hard_bounce',
+  'soft_bounces',
+  'complaint',
+  'sms_unsubscribed',
+  'sms_undelivered',
+] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+/**
+ * Addresses and numbers Jalon no longer writes to, and why. One active entry per address at a
+ * time; a lifted or expired one stays as the record of what happened. The agency is the one of
+ * the order whose message revealed the problem: its managers may list and lift the entry.
+ */
+export const suppressions = pgTable(
+  'suppressions',
+  {
+    id: text('id').primaryKey(),
+    channel: text('channel', { enum: ['email', 'sms'] }).notNull(),
+    // An email address lower-cased, or a number in E.164.
+    address: text('address').notNull(),
+    reason: text('reason', { enum: SUPPRESSION_REASONS }).notNull(),
+    // The remote status (5.1.1, Twilio 21610) and the server's words, without the address.
+    detail: text('detail'),
+    messageId: text('message_id'),
+    projectRef: text('project_ref'),
+    agency: text('agency').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    // Null: until lifted (a complaint).
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    liftedAt: timestamp('lifted_at', { withTimezone: true, mode: 'date' }),
+    liftedBy: text('lifted_by'),
+  },
+  (t) => [
+    uniqueIndex('suppressions_active_idx')
+      .on(t.channel, t.address)
+      .where(sql`${t.liftedAt} is null`),
+    index('suppressions_agency_idx').on(t.agency, t.createdAt),
   ],
 );
