@@ -152,6 +152,17 @@ const envSchema = z
     WEBHOOK_RETRY_FOR_MS: int(1_000, 7 * 86_400_000).default(86_400_000),
     // An endpoint whose every attempt failed for this long is disabled (and its alert mailbox told).
     WEBHOOK_DISABLE_AFTER_MS: int(1_000, 30 * 86_400_000).default(3 * 86_400_000),
+    // Returned mail: outgoing mail carries `bounces+<message id>@domain` as its return path
+    // (VERP), so a bounce names its message whatever the remote server writes in it.
+    BOUNCE_ADDRESS: z
+      .string()
+      .regex(/^[a-z0-9._-]+@[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a plain address such as bounces@operateur.example')
+      .optional(),
+    // Jalon's own SMTP listener for returned mail (relay the bounce domain's MX to it); unset: none.
+    BOUNCE_SMTP_PORT: int(0, 65535).optional(),
+    BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+    // A returned mail larger than this is refused (a DSN is a few kilobytes plus the original's headers).
+    BOUNCE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(512 * 1024),
     // How often missed milestone deadlines are looked for (and announced once each).
     DEADLINE_CHECK_INTERVAL_MS: int(1_000, 86_400_000).default(900_000),
     // Unset: /metrics is open (bind the port to the monitoring network). Set: `Authorization: Bearer <token>`.
@@ -190,6 +201,9 @@ const envSchema = z
       for (const name of ['OIDC_DEFAULT_ROLE', 'OIDC_DEFAULT_AGENCY'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when OIDC_CREATE_USERS=true' });
       }
+    }
+    if (env.BOUNCE_SMTP_PORT !== undefined && !env.BOUNCE_ADDRESS) {
+      ctx.addIssue({ code: 'custom', path: ['BOUNCE_ADDRESS'], message: 'required when BOUNCE_SMTP_PORT is set' });
     }
     if (env.EMAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_TRANSPORT=smtp' });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { bounceAddress } from './bounces/verp.js';
 import { createOutboxEmailSender, createSmtpSender } from './channels/email.js';
 import { createOutboxSmsSender, createTwilioSender } from './channels/sms.js';
 import type { EmailSender, SmsSender } from './channels/types.js';
@@ -37,13 +38,14 @@ import { createWebhookFanout } from './webhooks/fanout.js';
 const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
 
 function emailSender(config: Config, from: string): EmailSender {
+  const bounce = config.BOUNCE_ADDRESS ? bounceAddress(config.BOUNCE_ADDRESS) : undefined;
   const dkim =
     config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
       ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
       : undefined;
   return config.EMAIL_TRANSPORT === 'smtp' && config.SMTP_URL
-    ? createSmtpSender(config.SMTP_URL, { from, dkim })
-    : createOutboxEmailSender(config.OUTBOX_DIR, { from, dkim });
+    ? createSmtpSender(config.SMTP_URL, { from, dkim, bounce })
+    : createOutboxEmailSender(config.OUTBOX_DIR, { from, dkim, bounce });
 }
 
 function smsSender(config: Config): SmsSender {

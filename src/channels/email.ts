@@ -2,12 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { type BounceAddress, returnPathFor } from '../bounces/verp.js';
 import { DeliveryError, type EmailSender, type OutgoingEmail } from './types.js';
 
 export interface EmailOptions {
   /** The sending address, « Name <address> » or « address »: the name gives way to a message's fromName. */
   from: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string } | undefined;
+  /** Where returned mail goes: the envelope sender becomes this address tagged with the message id. */
+  bounce?: BounceAddress | undefined;
 }
 
 const address = (r: { address: string; name?: string | undefined }) =>
@@ -35,6 +38,14 @@ function mailOptions(message: OutgoingEmail, options: EmailOptions): Mail.Option
     html: message.html,
     text: message.text,
     messageId: messageIdFor(message.id, options.from),
+    ...(options.bounce
+      ? {
+          envelope: {
+            from: returnPathFor(options.bounce, message.id),
+            to: [...message.to, ...message.cc].map((r) => r.address),
+          },
+        }
+      : {}),
     headers: { 'X-Jalon-Message-Id': message.id },
     ...(message.attachments?.length
       ? {
