@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { createBounceIntake } from './bounces/intake.js';
 import { bounceAddress } from './bounces/verp.js';
 import { createOutboxEmailSender, createSmtpSender } from './channels/email.js';
 import { createOutboxSmsSender, createTwilioSender } from './channels/sms.js';
@@ -136,6 +137,9 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     // Last: an event handed out again because an earlier subscriber failed is not counted twice.
     createMetricsFollowup({ db, metrics }),
   ];
+  const bounces = config.BOUNCE_ADDRESS
+    ? createBounceIntake({ db, now, logger, metrics, bounce: bounceAddress(config.BOUNCE_ADDRESS) })
+    : undefined;
   const history = createHistory({ db });
   const stats = createStats({ db, now });
   const erasure = createErasure({ db, now });
@@ -176,6 +180,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     racs,
     messages,
     history,
+    bounces,
     stats,
     erasure,
     retention,

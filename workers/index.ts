@@ -5,8 +5,11 @@ import { startSenders } from './send.js';
 import { createReconciler } from './reconciler.js';
 import { createDeadlineWatch } from '../src/projects/missed.js';
 import { createWebhookSweep, startWebhookWorker } from './webhooks.js';
+import { type BounceListener, startBounceListener } from './bounce-listener.js';
 
 export interface Workers {
+  /** The SMTP listener for returned mail, when BOUNCE_SMTP_PORT is set. */
+  bounceListener: BounceListener | undefined;
   close(): Promise<void>;
 }
 
@@ -24,12 +27,13 @@ type WorkerDeps = Pick<
   | 'subscribers'
   | 'metrics'
   | 'webhookQueue'
+  | 'bounces'
 >;
 
 /**
  * Everything that runs in the background: one queue processor per channel and one for
- * webhooks, the follow-up dispatcher, the reconciler, the webhook sweep, the deadline check
- * and the retention purge. `close` stops taking work and lets
+ * webhooks, the follow-up dispatcher, the reconciler, the webhook sweep, the deadline check,
+ * the retention purge and the listener for returned mail. `close` stops taking work and lets
  * what is in flight finish, so SIGTERM loses nothing.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
@@ -53,9 +57,22 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   retention.start(config.PURGE_INTERVAL_MS);
   sweep.start(config.RECONCILE_INTERVAL_MS);
   deadlines.start(config.DEADLINE_CHECK_INTERVAL_MS);
+  const bounceListener =
+    deps.bounces && config.BOUNCE_SMTP_PORT !== undefined
+      ? await startBounceListener({
+          intake: deps.bounces,
+          logger,
+          metrics: deps.metrics,
+          port: config.BOUNCE_SMTP_PORT,
+          host: config.BOUNCE_SMTP_HOST,
+          maxBytes: config.BOUNCE_MAX_BYTES,
+        })
+      : undefined;
   logger.debug('workers started');
   return {
+    bounceListener,
     async close() {
+      await bounceListener?.close();
       await Promise.all([dispatcher.stop(), reconciler.stop(), retention.stop(), sweep.stop(), deadlines.stop()]);
       await Promise.all([senders.close(), webhooks.close()]);
     },

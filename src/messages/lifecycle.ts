@@ -98,6 +98,14 @@ export const MOVES = {
     counter: 'failed',
     stamps: 'failedAt',
   },
+  // What returned mail says without changing the status: a temporary failure, a hard bounce of
+  // a copy recipient (the client still got it), a complaint of a recipient.
+  softBounce: { from: GONE, to: 'same', event: 'message.soft_bounced' },
+  recipientBounced: { from: GONE, to: 'same', event: 'message.recipient_bounced' },
+  complaint: { from: GONE, to: 'same', event: 'message.complained' },
+  // A draft waits because a recipient is suppressed, or no longer waits since it was lifted.
+  hold: { from: ['draft'], to: 'same', event: 'message.held' },
+  release: { from: ['draft'], to: 'same', event: 'message.released' },
 } as const satisfies Record<string, Move>;
 export type MoveName = keyof typeof MOVES;
 

@@ -82,6 +82,24 @@ export function createMetrics() {
     help: 'Endpoints disabled after failing for WEBHOOK_DISABLE_AFTER_MS',
     registers,
   });
+  const bounces = new Counter({
+    name: 'jalon_bounces_total',
+    help: 'Returned mail taken in, by what it said (hard, soft, delayed, complaint, unknown) and where it came from (smtp, imap)',
+    labelNames: ['kind', 'source'] as const,
+    registers,
+  });
+  const bouncesRefused = new Counter({
+    name: 'jalon_bounces_refused_total',
+    help: 'Returned mail refused at the door, by reason (recipient, oversized, malformed)',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  const suppressions = new Counter({
+    name: 'jalon_suppressions_total',
+    help: 'Addresses and numbers suppressed, by reason (hard_bounce, soft_bounces, complaint, sms_unsubscribed, sms_undelivered)',
+    labelNames: ['reason'] as const,
+    registers,
+  });
   const queueJobs = new Gauge({
     name: 'jalon_queue_jobs',
     help: 'Jobs per queue and state (waiting, delayed, active, failed)',
@@ -126,6 +144,9 @@ export function createMetrics() {
     webhookDeliveries,
     webhookDuration,
     webhookDisabled,
+    bounces,
+    bouncesRefused,
+    suppressions,
     queueJobs,
     followupLag,
     followupBacklog,

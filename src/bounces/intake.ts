@@ -1,0 +1,181 @@
+import { eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client.js';
+import { bounceReports, type Recipient } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { type Logger, scrub } from '../logger.js';
+import { findMessage, type MessageRow, move, type MoveOptions } from '../messages/moves.js';
+import type { Metrics } from '../metrics/registry.js';
+import { MalformedMail } from './mime.js';
+import { type Original, parseReport, type RecipientStatus, type Report } from './parse.js';
+import { type BounceAddress, readReturnPath } from './verp.js';
+
+export interface IntakeDeps {
+  db: Db;
+  now: () => Date;
+  logger: Logger;
+  metrics: Pick<Metrics, 'bounces'>;
+  bounce: BounceAddress;
+}
+
+export type Source = 'smtp' | 'imap';
+
+/** What became of one returned mail. */
+export type Intake =
+  | { outcome: 'refused'; reason: 'malformed' }
+  | { outcome: 'recorded'; kind: 'hard' | 'soft' | 'delayed' | 'complaint' | 'unknown'; messageId: string | undefined };
+
+/** The DSN came before the worker recorded the message as sent: the sender should try again shortly. */
+export class NotYetSent extends AppError {
+  constructor() {
+    super('not_yet_sent', 503, 'the returned message is not recorded as sent yet', { retryable: true });
+  }
+}
+
+const BOUNCE_ACTOR = { name: 'bounces' };
+const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
+/** An unrecognised mail is kept for an operator to look at, up to this much of it. */
+const KEPT_CHARS = 64 * 1024;
+
+function messageIdOf(tagged: string | undefined, original: Original): string | undefined {
+  if (tagged) return tagged;
+  const jalon = original.jalonId ? UUID.exec(original.jalonId)?.[1] : undefined;
+  if (jalon) return jalon.toLowerCase();
+  // Our Message-IDs are `<message id@domain>` (src/channels/email.ts).
+  const fromHeader = original.messageId ? /^<?([0-9a-f-]{36})@/i.exec(original.messageId.trim())?.[1] : undefined;
+  return fromHeader?.toLowerCase();
+}
+
+function kindOf(report: Report): Exclude<Intake, { outcome: 'refused' }>['kind'] {
+  if (report.kind !== 'dsn') return report.kind;
+  const verdicts = report.recipients.map((r) => r.verdict);
+  return verdicts.includes('hard') ? 'hard' : verdicts.includes('soft') ? 'soft' : 'delayed';
+}
+
+/** Which of the message's people the report is about, by contact rather than by address. */
+function whom(row: MessageRow, address: string | undefined): { contactId?: string; copy: boolean; found: boolean } {
+  const same = (r: Recipient) => address !== undefined && r.address.toLowerCase() === address;
+  const to = row.to.find(same);
+  if (to) return { ...(to.contactId ? { contactId: to.contactId } : {}), copy: false, found: true };
+  const cc = row.cc.find(same);
+  if (cc) return { ...(cc.contactId ? { contactId: cc.contactId } : {}), copy: true, found: true };
+  // A report that does not say who (or says it in a form we do not recognise) is about the main recipient.
+  return { copy: false, found: false };
+}
+
+/**
+ * Takes in one returned mail: keeps it, and turns what it says into the message's history
+ * through the lifecycle (a hard bounce of a main recipient moves the message to `bounced`).
+ * What follows (suppression, the RAC's daily summary, webhooks, figures) are follow-ups of
+ * those events. Everything of one mail is one transaction: a mail taken twice (the remote
+ * server did not hear our answer) changes the status once, its guard seeing it bounced already.
+ */
+export function createBounceIntake(deps: IntakeDeps) {
+  const { db, now } = deps;
+
+  async function apply(tx: DbOrTx, row: MessageRow, report: Report, reportId: number): Promise<void> {
+    const base = (extra: Record<string, unknown>): MoveOptions => ({
+      now: now(),
+      actor: BOUNCE_ACTOR,
+      data: { bounceReportId: reportId, ...extra },
+    });
+    if (report.kind === 'complaint') {
+      const who = whom(row, report.recipient);
+      await move(tx, 'complaint', row.id, base({ feedbackType: report.feedbackType, ...pick(who) }));
+      return;
+    }
+    if (report.kind !== 'dsn') return;
+    let status = row.status;
+    for (const entry of report.recipients) {
+      if (entry.verdict === 'delayed') continue;
+      const who = whom(row, entry.recipient);
+      const said = described(entry);
+      if (entry.verdict === 'soft') {
+        await move(tx, 'softBounce', row.id, base({ ...said, ...pick(who) }));
+        continue;
+      }
+      const moved =
+        !who.copy && (status === 'sent' || status === 'delivered')
+          ? await move(tx, 'bounce', row.id, {
+              ...base({ ...said, ...pick(who) }),
+              set: { lastError: `${said.remoteStatus}: ${said.diagnostic ?? 'returned'}`.slice(0, 500) },
+            })
+          : await move(tx, 'recipientBounced', row.id, base({ ...said, ...pick(who) }));
+      if (moved) status = moved.status;
+    }
+  }
+
+  return {
+    /** Whether returned mail for this envelope recipient is taken (the bounce domain's VERP addresses). */
+    accepts: (recipient: string) => readReturnPath(deps.bounce, recipient).ours,
+
+    async receive(raw: Buffer, envelope: { source: Source; recipients: string[] }): Promise<Intake> {
+      let report: Report;
+      try {
+        report = parseReport(raw);
+      } catch (error) {
+        if (error instanceof MalformedMail) return { outcome: 'refused', reason: 'malformed' };
+        throw error;
+      }
+      const tagged = envelope.recipients.map((r) => readReturnPath(deps.bounce, r).messageId).find(Boolean);
+      const messageId = messageIdOf(tagged, report.original);
+      const kind = kindOf(report);
+      await db.transaction(async (tx) => {
+        const row = messageId ? await findMessage(tx, messageId) : undefined;
+        // Sent a moment ago and not recorded yet: answered « try again later », nothing kept.
+        if (row?.status === 'sending') throw new NotYetSent();
+        const [stored] = await tx
+          .insert(bounceReports)
+          .values({
+            receivedAt: now(),
+            source: envelope.source,
+            kind,
+            messageId: row ? row.id : null,
+            recipients:
+              report.kind === 'dsn'
+                ? report.recipients.map((r) => ({
+                    recipient: r.recipient ?? null,
+                    verdict: r.verdict,
+                    status: r.status,
+                    diagnostic: r.diagnostic ?? null,
+                  }))
+                : report.kind === 'complaint'
+                  ? [
+                      {
+                        recipient: report.recipient ?? null,
+                        verdict: 'complaint',
+                        status: report.feedbackType,
+                        diagnostic: null,
+                      },
+                    ]
+                  : [],
+            raw: kind === 'unknown' ? raw.toString('utf8').slice(0, KEPT_CHARS) : null,
+          })
+          .returning({ id: bounceReports.id });
+        if (row && stored) await apply(tx, row, report, stored.id);
+      });
+      deps.metrics.bounces.inc({ kind, source: envelope.source });
+      deps.logger.info({ kind, messageId, source: envelope.source }, 'returned mail taken in');
+      return { outcome: 'recorded', kind, messageId };
+    },
+
+    /** The stored report of an event (for follow-ups that need the address it is about). */
+    async report(id: number) {
+      const [row] = await db.select().from(bounceReports).where(eq(bounceReports.id, id));
+      return row;
+    },
+  };
+}
+export type BounceIntake = ReturnType<typeof createBounceIntake>;
+
+const pick = (who: { contactId?: string; copy: boolean }) => ({
+  recipient: who.contactId ?? 'explicit',
+  copy: who.copy,
+});
+
+/** The remote server's status and words for the history, with any address in them masked. */
+function described(entry: RecipientStatus): { remoteStatus: string; diagnostic?: string } {
+  return {
+    remoteStatus: entry.status,
+    ...(entry.diagnostic ? { diagnostic: scrub(entry.diagnostic).slice(0, 300) } : {}),
+  };
+}
