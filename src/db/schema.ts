@@ -612,3 +612,45 @@ export const suppressions = pgTable(
     index('suppressions_agency_idx').on(t.agency, t.createdAt),
   ],
 );
+
+/**
+ * A satisfaction survey: one per order and contact, counted from the first survey mail that
+ * went to them, with its answer. The client may change the answer until the link expires;
+ * the row holds the latest, so figures never count one client twice.
+ */
+export const surveys = pgTable(
+  'surveys',
+  {
+    projectRef: projectRef(),
+    contactId: text('contact_id').notNull(),
+    // The order's agency and RAC when the survey went out: what the figures are grouped by.
+    agency: text('agency').notNull(),
+    racId: text('rac_id').notNull(),
+    messageId: text('message_id').notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }).notNull(),
+    // The day (Europe/Paris) it went out: the month and week the figures put it in.
+    sentDay: date('sent_day', { mode: 'string' }).notNull(),
+    rating: smallint('rating'),
+    comment: text('comment'),
+    answeredAt: timestamp('answered_at', { withTimezone: true, mode: 'date' }),
+    changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }),
+    // The answer event the RAC was last told about: a follow-up delivered twice mails once.
+    alertedEventId: bigint('alerted_event_id', { mode: 'number' }),
+  },
+  (t) => [primaryKey({ columns: [t.projectRef, t.contactId] }), index('surveys_agency_idx').on(t.agency, t.sentDay)],
+);
+
+/** A recipient's own survey link; only the hash of its token is kept. */
+export const surveyLinks = pgTable(
+  'survey_links',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    projectRef: projectRef(),
+    contactId: text('contact_id').notNull(),
+    messageId: text('message_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('survey_links_message_idx').on(t.messageId), index('survey_links_project_idx').on(t.projectRef)],
+);
