@@ -34,6 +34,9 @@ import { registerProbes } from './metrics/probes.js';
 import { createWebhookQueue } from './webhooks/queue.js';
 import { createWebhooks } from './webhooks/service.js';
 import { createWebhookFanout } from './webhooks/fanout.js';
+import { surveyBase } from './render/kit.js';
+import { createSurveyLinks } from './surveys/links.js';
+
 
 /** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
 const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
@@ -129,6 +132,19 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const lists = { projects: createProjectList({ db, now }), messages: createMessageList({ db }) };
   const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db, now });
+  const history = createHistory({ db });
+  const stats = createStats({ db, now });
+  const erasure = createErasure({ db, now });
+  const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
+  const sender = renderer.sender();
+  const email = emailSender(config, config.EMAIL_FROM ?? `${sender.name} <${sender.address}>`);
+  const sms = smsSender(config);
+  const surveyLinks = createSurveyLinks({
+    db,
+    now,
+    days: config.SURVEY_LINK_DAYS,
+    surveyBase: surveyBase(config.PUBLIC_BASE_URL, renderer.brand()),
+  });
   // What reacts to committed history events, dispatched by the workers (workers/followups.ts).
   const subscribers: Subscriber[] = [
     createAutomation({ db, messages, settings, logger, now }),
@@ -140,13 +156,6 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const bounces = config.BOUNCE_ADDRESS
     ? createBounceIntake({ db, now, logger, metrics, bounce: bounceAddress(config.BOUNCE_ADDRESS) })
     : undefined;
-  const history = createHistory({ db });
-  const stats = createStats({ db, now });
-  const erasure = createErasure({ db, now });
-  const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
-  const sender = renderer.sender();
-  const email = emailSender(config, config.EMAIL_FROM ?? `${sender.name} <${sender.address}>`);
-  const sms = smsSender(config);
   const people = await createPeople({ db, now, email, logger, templatesDir, config });
   const probes: Probe[] = [
     { name: 'database', check: () => database.ping() },
@@ -186,6 +195,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     retention,
     email,
     sms,
+    surveyLinks,
     people,
     probes,
     async close() {

@@ -8,12 +8,15 @@ import { earliestAllowedAtOrAfter, isSmsAllowedAt } from '../src/interventions/c
 import type { Logger } from '../src/logger.js';
 import { findMessage, type MessageRow, move } from '../src/messages/moves.js';
 import type { JobMemo } from '../src/queue/jobs.js';
+import type { SurveyLinks } from '../src/surveys/links.js';
 
 export interface DeliveryDeps {
   db: Db;
   email: EmailSender;
   sms: SmsSender;
   settings: AgencySettingsService;
+  /** Gives a survey mail its recipient's own links as it goes out. */
+  surveyLinks: Pick<SurveyLinks, 'personalise'>;
   logger: Logger;
   now: () => Date;
 }
@@ -52,7 +55,11 @@ const RECORD_FOR_MS = 20_000;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function dispatch(deps: DeliveryDeps, row: MessageRow): Promise<{ providerId: string }> {
+async function dispatch(
+  deps: DeliveryDeps,
+  row: MessageRow,
+  { html, text }: { html: string; text: string },
+): Promise<{ providerId: string }> {
   if (row.channel === 'email') {
     return deps.email.send({
       id: row.id,
@@ -60,8 +67,8 @@ async function dispatch(deps: DeliveryDeps, row: MessageRow): Promise<{ provider
       cc: row.cc,
       replyTo: row.replyTo,
       subject: row.subject ?? '',
-      html: row.html ?? '',
-      text: row.text ?? '',
+      html,
+      text,
       fromName: row.fromName,
       ...(row.attachments ? { attachments: row.attachments } : {}),
       calendar: row.calendar,
@@ -100,8 +107,19 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
   const { claimed } = taken;
 
   let held: Outcome | undefined;
+  let content: { html: string; text: string };
   try {
     held = await shouldHold(deps, claimed);
+    content = held
+      ? { html: '', text: '' }
+      : await deps.surveyLinks.personalise({
+          id: claimed.id,
+          projectRef: claimed.projectRef,
+          templateKey: claimed.templateKey,
+          to: claimed.to,
+          html: claimed.html ?? '',
+          text: claimed.text ?? '',
+        });
   } catch (error) {
     // The database, not the provider, failed: give the message back untouched by this attempt.
     await release(deps, claimed, error, attempt);
@@ -110,7 +128,7 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
   if (held) return held;
   let providerId: string;
   try {
-    ({ providerId } = await dispatch(deps, claimed));
+    ({ providerId } = await dispatch(deps, claimed, content));
   } catch (caught) {
     return recordFailure(deps, claimed, caught, attempt);
   }

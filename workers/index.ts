@@ -28,6 +28,7 @@ type WorkerDeps = Pick<
   | 'metrics'
   | 'webhookQueue'
   | 'bounces'
+  | 'surveyLinks'
 >;
 
 /**

@@ -4,7 +4,7 @@ import type { Deps } from '../src/deps.js';
 import { type Channel, QUEUE_NAMES, sendJobSchema } from '../src/queue/jobs.js';
 import { deliver } from './delivery.js';
 
-type SenderDeps = Pick<Deps, 'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'settings'>;
+type SenderDeps = Pick<Deps, 'config' | 'logger' | 'db' | 'email' | 'sms' | 'now' | 'settings' | 'surveyLinks'>;
 
 /**
  * One BullMQ worker per channel, each job one delivery attempt of one message. Its outcome

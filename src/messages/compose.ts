@@ -3,11 +3,12 @@ import { DateTime } from 'luxon';
 import { reminderPolicy, type AgencySettingsService } from '../agencies/settings.js';
 import type { DbOrTx } from '../db/client.js';
 import { messages, racProfiles } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import { earliestAllowedAtOrAfter } from '../interventions/calendar.js';
 import { siteOfMessage } from '../projects/audience.js';
 import type { Project } from '../projects/schema.js';
 import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
+import { SURVEY_TEMPLATES } from '../surveys/ratings.js';
 import { HEARD } from './lifecycle.js';
 import { type RecipientPolicy, type Resolved, resolveRecipients } from './recipients.js';
 import type { RecipientRef } from './schema.js';
@@ -71,6 +72,23 @@ async function invitationsHeard(tx: DbOrTx, projectRef: string, interventionId: 
   return row?.n ?? 0;
 }
 
+/**
+ * A survey mail's links are its recipient's own (they answer in that contact's name), so it
+ * goes to one contact of the order; each other contact gets a message of their own.
+ */
+function assertSurveyRecipient(recipients: Resolved): void {
+  const [first, ...others] = recipients.to;
+  if (first?.contactId && others.length === 0) return;
+  throw invalid([
+    {
+      path: 'body.recipients.to',
+      message: first?.contactId
+        ? 'a survey mail goes to one contact, whose links are personal: send one message per contact'
+        : 'a survey mail goes to a contact of the order, whose links are personal',
+    },
+  ]);
+}
+
 export interface ComposerDeps {
   renderer: Renderer;
   settings: AgencySettingsService;
@@ -108,6 +126,7 @@ export function createComposer({ renderer, settings, policy, now }: ComposerDeps
     const { channel, audience, milestone } = template(input.template);
     const siteRef = siteOfMessage(project, milestone, input.data);
     const recipients = resolveRecipients(project, channel, input.recipients, { siteRef, audience, policy });
+    if (SURVEY_TEMPLATES.includes(input.template)) assertSurveyRecipient(recipients);
     const profile = await racProfile(tx, project);
     const invitation =
       channel === 'email' && input.interventionId

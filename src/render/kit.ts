@@ -7,6 +7,11 @@ import type { ViewKit } from './manifest.js';
 import { distinctContacts, displayPhone, mainContact } from './people.js';
 import { count, fullName, joinFrench, offersView, type OffersView } from './phrasing.js';
 import { siteAddress } from './sites.js';
+import { question, ratingLinks, TOKEN_SLOT } from '../surveys/ratings.js';
+
+/** Where survey pages live: PUBLIC_BASE_URL and the brand's survey path. */
+export const surveyBase = (publicBaseUrl: string, brand: Pick<Brand, 'surveyPath'>) =>
+  `${publicBaseUrl.replace(/\/+$/, '')}${brand.surveyPath}`;
 
 /**
  * What a manifest's view() may use. A class rather than an object of closures: one is built
@@ -57,7 +62,15 @@ class Kit implements ViewKit {
   }
 
   surveyUrl(): string {
-    return `${this.publicBaseUrl.replace(/\/+$/, '')}${this.brand.surveyPath}/${encodeURIComponent(this.project.ref)}`;
+    return `${surveyBase(this.publicBaseUrl, this.brand)}/${TOKEN_SLOT}`;
+  }
+
+  surveyQuestion(): string {
+    return question(this.project.orderNumber);
+  }
+
+  surveyRatings(surveyUrl: string) {
+    return ratingLinks(surveyUrl);
   }
 
   date(value: string | DateTime): string {

@@ -37,8 +37,12 @@ export interface ViewKit {
   fullName(contact: Pick<Contact, 'firstName' | 'lastName'>): string;
   /** planned/actual dates of a milestone, null when unknown. */
   milestone(code: string): { planned: string | null; actual: string | null };
-  /** Default satisfaction survey link for this project. */
+  /** The recipient's own survey page (its token is put in when the mail goes out). */
   surveyUrl(): string;
+  /** The survey's question for this order. */
+  surveyQuestion(): string;
+  /** The five rating links of a survey address, 1 « très insatisfait » to 5 « très satisfait ». */
+  surveyRatings(surveyUrl: string): { value: number; label: string; url: string }[];
   /** "mardi 14 avril 2026"; a string is a YYYY-MM-DD date or an instant with offset (shown in Paris time). */
   date(value: string | DateTime): string;
   /** "14 avril 2026" */

@@ -1,3 +1,4 @@
+import type { Brand } from './brand.js';
 import type { CalendarInvitation } from './ical.js';
 import type { Greeted } from '../projects/audience.js';
 import type { Project } from '../projects/schema.js';
@@ -104,6 +105,8 @@ export interface Renderer {
   renderSample(key: string, overrides?: SampleOverrides): RenderResult;
   /** The brand's default sender, used when EMAIL_FROM is not set. */
   sender(): { name: string; address: string };
+  /** The brand file as loaded (pages of the service wear it too, the survey's). */
+  brand(): Brand;
   /** A brand image (templates/assets), served to mail clients from PUBLIC_BASE_URL. */
   asset(name: string): { contentType: string; body: Buffer } | undefined;
   /** Stops file watching. */

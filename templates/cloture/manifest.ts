@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { TemplateManifest, ViewKit } from '../../src/render/manifest.js';
 import { additionalInfo, closing, personalMessage } from '../blocks.js';
 import { calendarDate, line, siteRef, webUrl } from '../fields.js';
+import { survey } from '../survey.js';
 
 const data = z.strictObject({
   surveyUrl: webUrl
     .optional()
-    .describe('Satisfaction survey link; defaults to PUBLIC_BASE_URL + the brand survey path + the project ref'),
+    .describe('Satisfaction survey page; defaults to the link of the recipient (PUBLIC_BASE_URL + the brand survey path + a token made when the mail goes out)'),
   completedOn: calendarDate
     .optional()
     .describe('End of deployment; defaults to the deploymentEnd milestone (actual, else planned)'),
@@ -126,7 +127,7 @@ export default {
         completedOn: kit.date(completedOn),
         schedule: schedule(kit, completedOn, exceptions.length),
         exceptions: exceptions.map(({ ref, name, note }) => ({ ref, name, note })),
-        surveyUrl: input.surveyUrl ?? kit.surveyUrl(),
+        ...survey(kit, input.surveyUrl),
         afterSales,
       },
     };

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { TemplateManifest } from '../../src/render/manifest.js';
 import { closing, personalMessage } from '../blocks.js';
 import { calendarDate, webUrl } from '../fields.js';
+import { survey } from '../survey.js';
 
 const data = z.strictObject({
   surveyUrl: webUrl
     .optional()
-    .describe('Satisfaction survey link; defaults to PUBLIC_BASE_URL + the brand survey path + the project ref'),
+    .describe('Satisfaction survey page; defaults to the link of the recipient (PUBLIC_BASE_URL + the brand survey path + a token made when the mail goes out)'),
   sentOn: calendarDate
     .optional()
     .describe('When the survey was sent; defaults to the surveySent milestone (actual, else planned)'),
@@ -26,7 +27,7 @@ export default {
     const sentOn = input.sentOn ?? sent.actual ?? sent.planned;
     return {
       preheader: `Votre avis sur le déploiement de « ${kit.project.label} » : quelques minutes suffisent.`,
-      vars: { sentOn: sentOn ? kit.date(sentOn) : null, surveyUrl: input.surveyUrl ?? kit.surveyUrl() },
+      vars: { sentOn: sentOn ? kit.date(sentOn) : null, ...survey(kit, input.surveyUrl) },
     };
   },
 } satisfies TemplateManifest<typeof data>;

@@ -224,9 +224,10 @@ describe('the closure mail and its survey reminder, sent for real', () => {
       ),
     );
     expect(Date.parse(reminderView.sendAt) - Date.parse(closureView.sentAt)).toBe(7 * 24 * 3600 * 1000);
-    // The closure mail carries the satisfaction survey link.
+    // The closure mail carries the recipient's own survey link, not a guessable one.
     const mail = p.smtp.received.find((r) => r.mail.headers.get('x-jalon-message-id') === closure!.id);
-    expect(mail?.mail.text).toContain(`/satisfaction/${fixture.orderNumber}`);
+    expect(mail?.mail.text).toMatch(/\/satisfaction\/[A-Za-z0-9_-]{43}\?note=5/);
+    expect(mail?.mail.text).not.toContain(`/satisfaction/${fixture.orderNumber}`);
   });
 });
 

@@ -199,7 +199,7 @@ describe('data', () => {
 
   it('defaults the survey link from the public base URL, and accepts another http(s) one only', () => {
     expect(asEmail(renderer.render('cloture', { project })).html).toContain(
-      'href="https://jalon.example/satisfaction/CMD-2026-000102"',
+      'href="https://jalon.example/satisfaction/lien-personnel"',
     );
     expect(
       thrown(() => renderer.render('cloture', { project, data: { surveyUrl: 'javascript:alert(1)' } })).message,
