@@ -34,6 +34,8 @@ import { oidcRoutes } from './http/routes/oidc.js';
 import { assetRoutes } from './http/routes/assets.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { webhookEndpointRoutes } from './http/routes/webhook-endpoints.js';
+import { surveyPageRoutes } from './http/routes/survey-page.js';
+import { createSurveyPages } from './surveys/page.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = metricsModule.default;
@@ -60,6 +62,7 @@ export type AppDeps = Pick<
   | 'people'
   | 'metrics'
   | 'webhooks'
+  | 'surveys'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -181,5 +184,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes(signIn), { prefix: '/auth' });
   if (deps.people.oidc) await app.register(oidcRoutes(deps.people.oidc, signIn), { prefix: '/auth' });
   await app.register(queueDashboard(deps.keys, deps.producer), { prefix: '/admin/queues' });
+  const brand = deps.renderer.brand();
+  await app.register(
+    surveyPageRoutes({
+      surveys: deps.surveys,
+      pages: createSurveyPages(brand),
+      limiter: createAttemptLimiter({ max: config.SURVEY_PER_ADDRESS_PER_MINUTE, windowMs: 60_000 }),
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+    }),
+    { prefix: brand.surveyPath },
+  );
   return app;
 }

@@ -165,6 +165,8 @@ const envSchema = z
     BOUNCE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(512 * 1024),
     // A survey link works this long after its mail went out; the client may change their answer until then.
     SURVEY_LINK_DAYS: int(1, 3_650).default(60),
+    // Survey page requests (opening or answering) per client address per minute.
+    SURVEY_PER_ADDRESS_PER_MINUTE: int(1, 1_000_000).default(30),
     // How often missed milestone deadlines are looked for (and announced once each).
     DEADLINE_CHECK_INTERVAL_MS: int(1_000, 86_400_000).default(900_000),
     // Unset: /metrics is open (bind the port to the monitoring network). Set: `Authorization: Bearer <token>`.

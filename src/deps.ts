@@ -36,7 +36,8 @@ import { createWebhooks } from './webhooks/service.js';
 import { createWebhookFanout } from './webhooks/fanout.js';
 import { surveyBase } from './render/kit.js';
 import { createSurveyLinks } from './surveys/links.js';
-
+import { createSurveys } from './surveys/service.js';
+import { createSurveyFollowups } from './surveys/followups.js';
 
 /** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
 const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
@@ -145,10 +146,12 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     days: config.SURVEY_LINK_DAYS,
     surveyBase: surveyBase(config.PUBLIC_BASE_URL, renderer.brand()),
   });
+  const surveys = createSurveys({ db, links: surveyLinks, now });
   // What reacts to committed history events, dispatched by the workers (workers/followups.ts).
   const subscribers: Subscriber[] = [
     createAutomation({ db, messages, settings, logger, now }),
     createDraftRefresher({ db, messages }),
+    createSurveyFollowups({ db, messages, email, brandName: renderer.brand().name }),
     createWebhookFanout({ db, queue: webhookQueue, now }),
     // Last: an event handed out again because an earlier subscriber failed is not counted twice.
     createMetricsFollowup({ db, metrics }),
@@ -196,6 +199,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     email,
     sms,
     surveyLinks,
+    surveys,
     people,
     probes,
     async close() {

@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { civility, email, isoDate, mobile, phone, postalCode, ref, text } from './fields.js';
 
 /** Milestone codes of the deployment (the order receipt itself is the project's receivedAt). */
-export const MILESTONE_CODES = ['clientContact', 'rlp', 'rlpValidated', 'rle', 'deploymentEnd', 'surveySent'] as const;
+export const MILESTONE_CODES = [
+  'clientContact',
+  'rlp',
+  'rlpValidated',
+  'rle',
+  'deploymentEnd',
+  'surveySent',
+  // Set by Jalon when a client first answers the satisfaction survey.
+  'surveyAnswered',
+] as const;
 export type MilestoneCode = (typeof MILESTONE_CODES)[number];
 
 export const CONTACT_ROLES = ['main', 'site', 'billing', 'technical', 'other'] as const;

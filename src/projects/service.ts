@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import type { Db, DbOrTx } from '../db/client.js';
 import { projects } from '../db/schema.js';
 import { notFound } from '../errors.js';
 import { type Actor, recordEvent } from '../history/record.js';
@@ -205,6 +205,23 @@ export function createProjects({ db, now }: ProjectsDeps) {
   }
 
   return { get, put, patchMilestones, replaceSiteList };
+}
+
+/**
+ * Gives a milestone its actual date from what Jalon itself saw (the client answered the
+ * survey), inside the caller's transaction, keeping the order's hash and version in step.
+ */
+export async function setMilestoneActual(tx: DbOrTx, project: Project, code: MilestoneCode, day: string, at: Date) {
+  const next: Milestones = { ...project.milestones, [code]: { ...project.milestones[code], actual: day } };
+  await replaceMilestones(tx, project.ref, next);
+  await tx
+    .update(projects)
+    .set({
+      contentHash: hashOf({ ...stripMeta(project), milestones: next }),
+      version: sql`${projects.version} + 1`,
+      updatedAt: at,
+    })
+    .where(eq(projects.ref, project.ref));
 }
 
 /** The order as an integration sent it, without Jalon's bookkeeping. */

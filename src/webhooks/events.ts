@@ -82,6 +82,11 @@ export function toWebhookEvent(event: CommittedEvent): WebhookEvent | undefined 
     const value = event.data[key];
     if (Array.isArray(value)) data[key] = value.filter((item): item is string => typeof item === 'string');
   }
+  // A survey answer says which contact answered and what, never the comment (free text).
+  if (event.type === 'survey.answered') {
+    if (typeof event.data.contactId === 'string') data.contactId = event.data.contactId;
+    if (typeof event.data.rating === 'number') data.rating = event.data.rating;
+  }
   if (event.type === 'intervention.cancelled') data.status = 'cancelled';
   else if (type.startsWith('intervention.')) data.status = 'booked';
   return { type, timestamp: event.at.toISOString(), data };
