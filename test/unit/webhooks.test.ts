@@ -74,6 +74,20 @@ describe('event catalogue', () => {
     });
   });
 
+  it('announces a survey answer with the contact and the rating, never the comment or the name', () => {
+    const outbound = toWebhookEvent(
+      event('survey.answered', {
+        contactId: 'ct-1',
+        contactName: 'Jean Durand',
+        messageId: 'm-9',
+        rating: 2,
+        comment: 'Appelez-moi au 06 12 34 56 78',
+      }),
+    );
+    expect(outbound?.data).toEqual({ projectRef: 'CMD-1', contactId: 'ct-1', messageId: 'm-9', rating: 2 });
+    expect(toWebhookEvent(event('survey.opened'))).toBeUndefined();
+  });
+
   it('matches subscriptions by type, family and *', () => {
     expect(subscribes(['message.*'], 'message.sent')).toBe(true);
     expect(subscribes(['message.*'], 'project.created')).toBe(false);
