@@ -6,7 +6,7 @@ import { AppError, invalid } from '../errors.js';
 import type { Actor } from '../history/record.js';
 import type { Project } from '../projects/schema.js';
 import { type ComposeInput, type Composer, content } from './compose.js';
-import { isPending, PENDING } from './lifecycle.js';
+import { isPending, type MessageStatus, PENDING } from './lifecycle.js';
 import { findMessage, insert, type MessageRow, move } from './moves.js';
 import type { PatchMessage, RecipientRef } from './schema.js';
 
@@ -213,7 +213,14 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
 
   const find = (
     tx: DbOrTx,
-    where: { projectRef: string; interventionId?: string; parentId?: string; template?: string; pending?: boolean },
+    where: {
+      projectRef: string;
+      interventionId?: string;
+      parentId?: string;
+      template?: string;
+      pending?: boolean;
+      status?: MessageStatus;
+    },
   ) =>
     tx
       .select()
@@ -225,6 +232,7 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
           where.parentId ? eq(messages.parentId, where.parentId) : undefined,
           where.template ? eq(messages.templateKey, where.template) : undefined,
           where.pending ? inArray(messages.status, [...PENDING]) : undefined,
+          where.status ? eq(messages.status, where.status) : undefined,
         ),
       )
       .orderBy(asc(messages.createdAt));

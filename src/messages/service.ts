@@ -1,6 +1,6 @@
 import { isNotNull } from 'drizzle-orm';
 import type { AgencySettingsService } from '../agencies/settings.js';
-import type { Db } from '../db/client.js';
+import type { Db, DbOrTx } from '../db/client.js';
 import { messages } from '../db/schema.js';
 import { AppError, notFound } from '../errors.js';
 import type { Actor } from '../history/record.js';
@@ -115,25 +115,31 @@ export function createMessages(deps: MessagesDeps) {
       const project = await scopedProject(input.projectRef, caller);
       const actor = actorOf(caller, project);
       const replaced: MessageRow[] = [];
-      const row = await db.transaction(async (tx) => {
-        if (MILESTONE_TEMPLATES.has(input.template)) {
-          const pending = (await ops.find(tx, { projectRef: project.ref, template: input.template })).filter(
-            (m) => m.status === 'draft',
-          );
-          if (pending.length > 0 && !input.replaceDraft) {
-            const [first] = pending;
-            throw new AppError(
-              'draft_exists',
-              409,
-              `Order ${project.ref} already has a ${input.template} draft waiting for review (message ${first?.id}): ` +
-                'edit and send it, or pass replaceDraft: true to replace it',
-              { details: { messageId: first?.id, status: first?.status } },
-            );
-          }
-          for (const old of pending) replaced.push(await ops.cancel(tx, old, actor, 'replaced by a new message'));
-        }
-        return ops.prepare(tx, project, { ...input, blocks: input.blocks ?? {}, data: input.data ?? {} }, actor);
-      });
+      const prepare = (tx: DbOrTx) =>
+        ops.prepare(tx, project, { ...input, blocks: input.blocks ?? {}, data: input.data ?? {} }, actor);
+      const drafts = (tx: DbOrTx) =>
+        ops.find(tx, { projectRef: project.ref, template: input.template, status: 'draft' });
+      const pending = MILESTONE_TEMPLATES.has(input.template) ? await drafts(db) : [];
+      if (pending.length > 0 && !input.replaceDraft) {
+        const [first] = pending;
+        throw new AppError(
+          'draft_exists',
+          409,
+          `Order ${project.ref} already has a ${input.template} draft waiting for review (message ${first?.id}): ` +
+            'edit and send it, or pass replaceDraft: true to replace it',
+          { details: { messageId: first?.id, status: first?.status } },
+        );
+      }
+      // Without a draft to replace, the message and its event are one statement: no transaction.
+      const row =
+        pending.length === 0
+          ? await prepare(db)
+          : await db.transaction(async (tx) => {
+              for (const old of await drafts(tx)) {
+                replaced.push(await ops.cancel(tx, old, actor, 'replaced by a new message'));
+              }
+              return prepare(tx);
+            });
       for (const old of replaced) await mirror(old);
       await mirror(row);
       return messageView(row);
