@@ -51,10 +51,10 @@ export function createDispatcher(deps: DispatcherDeps) {
     return (result as { rows: Leased[] }).rows;
   }
 
-  async function handle(event: CommittedEvent): Promise<string | undefined> {
+  async function handle(event: CommittedEvent, batch: object): Promise<string | undefined> {
     for (const subscriber of byType.get(event.type) ?? []) {
       try {
-        await subscriber.handle(event);
+        await subscriber.handle(event, batch);
       } catch (error) {
         deps.logger.warn(
           { err: error, eventId: event.id, subscriber: subscriber.name },
@@ -70,6 +70,7 @@ export function createDispatcher(deps: DispatcherDeps) {
   async function drain(): Promise<number> {
     const batch = await lease();
     const done: number[] = [];
+    const scope = {};
     for (const row of batch) {
       const event: CommittedEvent = {
         id: Number(row.id),
@@ -79,7 +80,7 @@ export function createDispatcher(deps: DispatcherDeps) {
         data: typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data,
         at: new Date(row.at),
       };
-      const failure = await handle(event);
+      const failure = await handle(event, scope);
       if (failure === undefined) {
         done.push(event.id);
         continue;

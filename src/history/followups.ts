@@ -19,5 +19,9 @@ export interface Subscriber {
   name: string;
   /** The event types it acts on. */
   events: readonly string[];
-  handle(event: CommittedEvent): Promise<void>;
+  /**
+   * `batch` is the same object for every event of one dispatched batch: what a handler reads
+   * that does not depend on the event may be read once per batch (keyed by it in a WeakMap).
+   */
+  handle(event: CommittedEvent, batch: object): Promise<void>;
 }

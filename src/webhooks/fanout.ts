@@ -13,16 +13,29 @@ import { newDeliveryId } from './views.js';
  * BullMQ ignores for a job it already has.
  */
 export function createWebhookFanout({ db, queue, now }: { db: Db; queue: WebhookQueue; now: () => Date }): Subscriber {
+  // A promise, not the query builder: awaiting a builder again would run the query again.
+  const read = async () =>
+    await db
+      .select({ id: webhookEndpoints.id, events: webhookEndpoints.events, agency: webhookEndpoints.agency })
+      .from(webhookEndpoints)
+      .where(isNull(webhookEndpoints.disabledAt));
+  // Read once per dispatched batch, after every event of it was committed: an endpoint that
+  // existed when an event was recorded is in the list, as when each event read it.
+  const perBatch = new WeakMap<object, ReturnType<typeof read>>();
   return {
     name: 'webhooks',
     events: SOURCE_EVENTS,
-    async handle(event) {
+    async handle(event, batch) {
       const outbound = toWebhookEvent(event);
       if (!outbound) return;
-      const endpoints = await db
-        .select({ id: webhookEndpoints.id, events: webhookEndpoints.events, agency: webhookEndpoints.agency })
-        .from(webhookEndpoints)
-        .where(isNull(webhookEndpoints.disabledAt));
+      let reading = perBatch.get(batch);
+      if (!reading) {
+        reading = read();
+        // A failed read is not kept: the event is retried, and the next one reads again.
+        reading.catch(() => perBatch.delete(batch));
+        perBatch.set(batch, reading);
+      }
+      const endpoints = await reading;
       const subscribed = endpoints.filter((endpoint) => subscribes(endpoint.events, outbound.type));
       if (subscribed.length === 0) return;
       const [project] = await db
