@@ -132,7 +132,7 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
   } catch (caught) {
     return recordFailure(deps, claimed, caught, attempt);
   }
-  return recordSent(deps, id, providerId, attempt);
+  return recordSent(deps, id, providerId, attempt, claimed.sendAt);
 }
 
 /** Back to scheduled after a failure that was not the provider's: it counts for nothing. */
@@ -229,13 +229,20 @@ async function shouldHold(deps: DeliveryDeps, row: MessageRow): Promise<Outcome 
 }
 
 /** Records "sent", retrying while the database is away; hands over to the next attempt if it stays away. */
-async function recordSent(deps: DeliveryDeps, id: string, providerId: string, attempt: Attempt): Promise<Outcome> {
+/** `sendAt`, when known, goes with the event: the send latency is then read from the event alone. */
+async function recordSent(
+  deps: DeliveryDeps,
+  id: string,
+  providerId: string,
+  attempt: Attempt,
+  sendAt?: Date,
+): Promise<Outcome> {
   const record = () =>
     move(deps.db, 'sent', id, {
       now: deps.now(),
       actor: WORKER,
       set: { providerId, lastError: null, unconfirmedAt: null },
-      data: { providerId, attempt: attempt.number },
+      data: { providerId, attempt: attempt.number, ...(sendAt ? { sendAt: sendAt.toISOString() } : {}) },
     });
   await recordSurely(deps, record, () => attempt.remember({ sent: { providerId } }));
   return { kind: 'sent', providerId };

@@ -47,10 +47,15 @@ export function createMetricsFollowup({ db, metrics }: { db: Db; metrics: Metric
         metrics.providerErrors.inc({ channel, kind: errorKind(reason, event.data.permanent === true) });
       }
       if (event.type === 'message.sent' && typeof event.data.messageId === 'string') {
-        const [row] = await db
-          .select({ sendAt: messages.sendAt, sentAt: messages.sentAt })
-          .from(messages)
-          .where(eq(messages.id, event.data.messageId));
+        // The event is stamped with the sent_at of its move, and usually carries the send_at.
+        const due =
+          typeof event.data.sendAt === 'string' ? { sendAt: new Date(event.data.sendAt), sentAt: event.at } : undefined;
+        const [row] = due
+          ? [due]
+          : await db
+              .select({ sendAt: messages.sendAt, sentAt: messages.sentAt })
+              .from(messages)
+              .where(eq(messages.id, event.data.messageId));
         if (row?.sentAt) {
           metrics.sendLatency.observe({ channel }, Math.max(0, (row.sentAt.getTime() - row.sendAt.getTime()) / 1000));
         }
