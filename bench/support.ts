@@ -14,12 +14,15 @@ export interface CountingSink {
   bytes(): number;
   /** TCP sessions opened so far: the pool's connections. */
   connections(): number;
+  /** How often each X-Jalon-Message-Id was received (with `{ ids: true }`). */
+  ids(): Map<string, number>;
   waitFor(count: number, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
 /** An SMTP server on 127.0.0.1 that accepts everything and parses nothing: it counts and drains. */
-export async function startCountingSink(): Promise<CountingSink> {
+export async function startCountingSink(options: { ids?: boolean } = {}): Promise<CountingSink> {
+  const received = new Map<string, number>();
   let count = 0;
   let bytes = 0;
   let connections = 0;
@@ -33,8 +36,17 @@ export async function startCountingSink(): Promise<CountingSink> {
       callback();
     },
     onData(stream, _session, callback) {
+      // The header block is in the first chunks: kept until the message id is found.
+      let head = options.ids ? '' : undefined;
       stream.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
+        if (head === undefined) return;
+        head += chunk.toString('latin1');
+        const id = /^X-Jalon-Message-Id: *(\S+)/im.exec(head)?.[1];
+        if (id) {
+          received.set(id, (received.get(id) ?? 0) + 1);
+          head = undefined;
+        } else if (head.includes('\r\n\r\n')) head = undefined;
       });
       stream.on('end', () => {
         count++;
@@ -50,6 +62,7 @@ export async function startCountingSink(): Promise<CountingSink> {
     count: () => count,
     bytes: () => bytes,
     connections: () => connections,
+    ids: () => received,
     async waitFor(target, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
       while (count < target) {
