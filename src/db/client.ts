@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -119,7 +120,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   const release = acquireDataDirLock(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(join(dataDir, 'pg'));
+    // pg_trgm: the trigram index of the order search (migration 0015).
+    client = await PGlite.create(join(dataDir, 'pg'), { extensions: { pg_trgm } });
   } catch (error) {
     release();
     throw error;

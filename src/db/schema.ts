@@ -64,8 +64,14 @@ export const projects = pgTable(
     contentHash: text('content_hash').notNull(),
     version: integer('version').notNull().default(1),
     // Order and tracking numbers, client, label and site cities, lower-cased without accents:
-    // what a search of the order list matches (src/projects/search-text.ts writes it).
+    // what a search of the order list matches (src/projects/search-text.ts writes it). Its
+    // trigram index (projects_search_idx) is hand-written in migration 0015: it needs pg_trgm.
     searchText: text('search_text').notNull().default(''),
+    // The deadline marks of src/projects/deadlines.ts (deadlineMarks), kept with the milestones:
+    // the nearest due date not held yet, a deadline held late, the end of the deployment.
+    deadlineNext: date('deadline_next', { mode: 'string' }),
+    deadlineMissed: boolean('deadline_missed').notNull().default(false),
+    endedOn: date('ended_on', { mode: 'string' }),
     ...timestamps,
   },
   (t) => [
