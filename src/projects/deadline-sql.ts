@@ -1,62 +1,49 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { DEADLINE_RULES } from './deadlines.js';
 import { MILESTONE_CODES } from './schema.js';
 
 /**
- * The deadline rule of ./deadlines.ts written in SQL, for what a list filters and sorts on
- * (the answer itself is judged by computeDeadlines). `ms` is the lateral row that
- * `milestoneColumns` makes: one planned and one actual column per milestone code.
+ * The SQL side of the order list's deadlines. The rule itself is computeDeadlines and
+ * deadlineMarks (./deadlines.ts): orders store their marks, and the list only compares them.
  */
 
-const column = (code: string, field: 'planned' | 'actual') => sql.raw(`ms."${code}.${field}"`);
+/** Late on `today`: a deadline held late, or the nearest one not held already past. */
+export const lateOn = (today: string): SQL => sql`(p.deadline_missed or p.deadline_next < ${today}::date)`;
 
-/** One row per order with its milestones' dates, to join laterally on `projects p`. */
-export const milestoneColumns = sql.raw(
+/** The due date of the nearest deadline still to hold; far in the future when none is. */
+export const nextDue: SQL = sql`coalesce(p.deadline_next, date '9999-12-31')`;
+
+/** The deployment ended: the order is closed. */
+export const closed: SQL = sql`(p.ended_on is not null)`;
+
+/** One row per order with its milestones' dates as text, to join laterally on `p`. */
+export const milestoneDates = sql.raw(
   `(select ${MILESTONE_CODES.flatMap((code) =>
     (['planned', 'actual'] as const).map(
-      (field) => `max(m.${field}) filter (where m.code = '${code}') as "${code}.${field}"`,
+      (field) => `(max(m.${field}) filter (where m.code = '${code}'))::text as "${code}.${field}"`,
     ),
   ).join(', ')} from milestones m where m.project_ref = p.ref)`,
 );
 
-/** The same dates as text (YYYY-MM-DD), for the answer. */
-export const milestoneDates = sql.raw(
-  MILESTONE_CODES.flatMap((code) =>
-    (['planned', 'actual'] as const).map((field) => `ms."${code}.${field}"::text as "${code}.${field}"`),
-  ).join(', '),
-);
-
-interface Rule {
-  due: SQL;
-  actual: SQL;
-}
-
-function rules(): Rule[] {
-  const fromReceipt = Object.values(DEADLINE_RULES).map((rule): Rule => ({
-    due: sql`(p.received_at + ${sql.raw(String(rule.days))})`,
-    actual: sql`coalesce(${sql.join(
-      rule.milestones.map((code) => column(code, 'actual')),
-      sql`, `,
-    )})`,
-  }));
-  // The welcome contact is due on its planned date.
-  return [{ due: column('clientContact', 'planned'), actual: column('clientContact', 'actual') }, ...fromReceipt];
-}
-
-/** Some deadline is late on `today`: held after its due date, or not held and already past it. */
-export function anyLate(today: string): SQL {
-  const late = rules().map(
-    ({ due, actual }) =>
-      sql`(${due} is not null and case when ${actual} is not null then ${actual} > ${due} else ${today}::date > ${due} end)`,
-  );
-  return sql`(${sql.join(late, sql` or `)})`;
-}
-
-/** The due date of the nearest deadline still to hold; far in the future when none is. */
-export const nextDue: SQL = sql`coalesce(least(${sql.join(
-  rules().map(({ due, actual }) => sql`case when ${actual} is null then ${due} end`),
-  sql`, `,
-)}), date '9999-12-31')`;
-
-/** The deployment ended: the order is closed. */
-export const closed: SQL = sql`(${column('deploymentEnd', 'actual')} is not null)`;
+/**
+ * deadlineMarks in SQL, for orders stored before the marks were: migration 0015 runs this
+ * statement, and a test checks that it agrees with what the service writes.
+ */
+export const MARKS_BACKFILL = `UPDATE "projects" p SET "deadline_next" = d.next, "deadline_missed" = d.missed, "ended_on" = d.ended
+FROM (
+  SELECT p.ref,
+    least(CASE WHEN ms.contact_actual IS NULL THEN ms.contact_planned END,
+      CASE WHEN ms.rlp_actual IS NULL THEN p.received_at + 5 END,
+      CASE WHEN ms.rle_actual IS NULL THEN p.received_at + 15 END) AS next,
+    coalesce(ms.contact_actual > ms.contact_planned, false) OR coalesce(ms.rlp_actual > p.received_at + 5, false)
+      OR coalesce(ms.rle_actual > p.received_at + 15, false) AS missed,
+    ms.ended
+  FROM "projects" p CROSS JOIN LATERAL (
+    SELECT max(m.planned) FILTER (WHERE m.code = 'clientContact') AS contact_planned,
+      max(m.actual) FILTER (WHERE m.code = 'clientContact') AS contact_actual,
+      coalesce(max(m.actual) FILTER (WHERE m.code = 'rlp'), max(m.actual) FILTER (WHERE m.code = 'rlpValidated')) AS rlp_actual,
+      max(m.actual) FILTER (WHERE m.code = 'rle') AS rle_actual,
+      max(m.actual) FILTER (WHERE m.code = 'deploymentEnd') AS ended
+    FROM "milestones" m WHERE m.project_ref = p.ref
+  ) ms
+) d
+WHERE d.ref = p.ref;`;

@@ -67,3 +67,29 @@ export function withDeadlines<T extends { receivedAt: string; milestones: Milest
   const today = DateTime.fromJSDate(now, { zone: 'Europe/Paris' }).toISODate() ?? now.toISOString().slice(0, 10);
   return { ...project, deadlines: computeDeadlines(project, today) };
 }
+
+/**
+ * What the order list filters and sorts on, stored with the order because it does not depend
+ * on the day: the due date of the nearest deadline not held yet (`next`), whether one was held
+ * after its due date (`missed`), and the day the deployment ended. An order is late on a day
+ * when one was missed or `next` is already past (the same rule as computeDeadlines).
+ */
+export interface DeadlineMarks {
+  next: string | null;
+  missed: boolean;
+  endedOn: string | null;
+}
+
+export function deadlineMarks(project: { receivedAt: string; milestones: Milestones }): DeadlineMarks {
+  // Judged before any day: a deadline not held is pending, so only one held late counts as late.
+  const deadlines = Object.values(computeDeadlines(project, '0000-01-01'));
+  const open = deadlines.filter((d) => d.actual === null && d.due !== null).map((d) => d.due as string);
+  return {
+    next: open.length > 0 ? open.sort()[0]! : null,
+    missed: deadlines.some((d) => d.state === 'late'),
+    endedOn: project.milestones.deploymentEnd?.actual ?? null,
+  };
+}
+
+export const isLateOn = (marks: DeadlineMarks, today: string): boolean =>
+  marks.missed || (marks.next !== null && today > marks.next);

@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { listScope } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
-import { anyLate, closed, milestoneColumns, milestoneDates, nextDue } from './deadline-sql.js';
+import { closed, lateOn, milestoneDates, nextDue } from './deadline-sql.js';
 import { computeDeadlines, type Deadline } from './deadlines.js';
 import type { ProjectList, ProjectListQuery, ProjectSort, ProjectSummary } from './list-schema.js';
 import { containsPattern } from './search-text.js';
@@ -85,26 +85,31 @@ export function createProjectList({ db, now }: { db: Db; now: () => Date }) {
     if (scope.racId) where.push(sql`p.rac_id = ${scope.racId}`);
     if (query.q) where.push(sql`p.search_text like ${containsPattern(query.q)}`);
     if (query.state) where.push(query.state === 'closed' ? closed : sql`not ${closed}`);
-    if (query.deadline === 'late') where.push(anyLate(today));
+    if (query.deadline === 'late') where.push(lateOn(today));
     if (query.cursor) {
       const after = decodeCursor(query.cursor, query.sort);
       const bound = sql`(${after.value}::${key.type}, ${after.id})`;
       where.push(descending ? sql`(${key.expr}, p.ref) < ${bound}` : sql`(${key.expr}, p.ref) > ${bound}`);
     }
     const direction = sql.raw(descending ? 'desc' : 'asc');
+    // The page is chosen from the orders' own columns; what only its rows need (milestones,
+    // site count, profile) is read for those rows alone.
     const rows = rowsOf<Row>(
       await db.execute(sql`
+        with page as (
+          select p.ref, ${key.expr} as sort_key from projects p
+          ${where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``}
+          order by ${key.expr} ${direction}, p.ref ${direction}
+          limit ${query.limit + 1})
         select p.ref, p.order_number, p.tracking_number, p.label, p.client_company, p.agency, p.rac_id,
           coalesce(r.display_name, p.rac_first_name || ' ' || p.rac_last_name) as rac_name,
           p.received_at::text as received_at, p.version, to_json(p.updated_at) #>> '{}' as updated_at,
           (select count(*)::int from sites s where s.project_ref = p.ref) as site_count,
-          to_json(${key.expr}) #>> '{}' as sort_value, ${milestoneDates}
-        from projects p
-          cross join lateral ${milestoneColumns} ms
+          to_json(page.sort_key) #>> '{}' as sort_value, ms.*
+        from page join projects p on p.ref = page.ref
+          cross join lateral ${milestoneDates} ms
           left join rac_profiles r on r.id = p.rac_id
-        ${where.length > 0 ? sql`where ${sql.join(where, sql` and `)}` : sql``}
-        order by ${key.expr} ${direction}, p.ref ${direction}
-        limit ${query.limit + 1}`),
+        order by page.sort_key ${direction}, p.ref ${direction}`),
     );
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);

@@ -3,6 +3,13 @@ import type { DbOrTx } from '../db/client.js';
 import { contacts, milestones, projects, sites } from '../db/schema.js';
 import type { Contact, MilestoneCode, Milestones, Project, ProjectInput, Site } from './schema.js';
 import { searchTextOf } from './search-text.js';
+import { deadlineMarks } from './deadlines.js';
+
+/** The deadline marks of an order's milestones, as its row stores them. */
+export function markColumns(order: { receivedAt: string; milestones: Milestones }) {
+  const marks = deadlineMarks(order);
+  return { deadlineNext: marks.next, deadlineMissed: marks.missed, endedOn: marks.endedOn };
+}
 
 /** Row mapping between the API shape of a project and its tables. Omitted stays omitted. */
 
@@ -122,6 +129,7 @@ export function projectColumns(input: ProjectInput, contentHash: string) {
     offers: input.offers,
     contentHash,
     searchText: searchTextOf(input),
+    ...markColumns(input),
   };
 }
 

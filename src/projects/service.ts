@@ -8,7 +8,14 @@ import type { Caller } from '../keys/service.js';
 import { assertProjectScope } from '../keys/scope.js';
 import { stableJson } from '../lib/stable-json.js';
 import { searchTextOf } from './search-text.js';
-import { loadProject, projectColumns, replaceContacts, replaceMilestones, replaceSites } from './repository.js';
+import {
+  loadProject,
+  markColumns,
+  projectColumns,
+  replaceContacts,
+  replaceMilestones,
+  replaceSites,
+} from './repository.js';
 import type { MilestoneCode, Milestones, MilestonesPatch, Project, ProjectInput, Site } from './schema.js';
 
 const hashOf = (value: unknown) => createHash('sha256').update(stableJson(value)).digest('hex');
@@ -157,6 +164,7 @@ export function createProjects({ db, now }: ProjectsDeps) {
         .update(projects)
         .set({
           contentHash: hashOf({ ...stripMeta(project), milestones: next }),
+          ...markColumns({ receivedAt: project.receivedAt, milestones: next }),
           version: sql`${projects.version} + 1`,
           updatedAt: now(),
         })

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageSummary } from '../../src/messages/list-schema.js';
 import type { ProjectSummary } from '../../src/projects/list-schema.js';
 import type { ProjectInput } from '../../src/projects/schema.js';
+import { MARKS_BACKFILL } from '../../src/projects/deadline-sql.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
 import { loadFixtures } from '../helpers/fixtures.js';
@@ -225,6 +227,58 @@ describe.each(BACKENDS)('lists on %s', (backend) => {
       const byDeadline = (await projects(keys.admin, '?sort=deadline')).items.map((p) => p.ref);
       expect(byDeadline.at(-1)).toBe(onTime);
       expect(byDeadline[0]).toBe('CMD-2026-000104');
+    });
+    it('stores deadline marks that the migration of older orders computes alike', async () => {
+      // Orders whose deadlines were held on time, late, by the validated RLP, or are not planned.
+      const base = AERM[1]!;
+      const variants: [string, ProjectInput['milestones']][] = [
+        ['CMD-2026-000301', { clientContact: { planned: '2026-05-12', actual: '2026-05-14' } }],
+        ['CMD-2026-000302', { rlpValidated: { actual: '2026-05-13' }, rle: { actual: '2026-05-30' } }],
+        [
+          'CMD-2026-000303',
+          { rlp: { planned: '2026-05-20', actual: '2026-05-20' }, deploymentEnd: { actual: '2026-06-01' } },
+        ],
+        ['CMD-2026-000304', {}],
+      ];
+      for (const [orderNumber, milestones] of variants) {
+        const put = await t.request(t.adminKey, {
+          method: 'PUT',
+          url: `/v1/projects/${orderNumber}`,
+          payload: { ...base, orderNumber, milestones },
+        });
+        expect(put.statusCode, put.body).toBe(201);
+      }
+      const marks = async () =>
+        (
+          (await t.deps.db.execute(
+            sql`select ref, deadline_next::text as next, deadline_missed as missed, ended_on::text as ended
+                from projects order by ref`,
+          )) as unknown as { rows: unknown[] }
+        ).rows;
+      const written = await marks();
+      expect(written).toContainEqual({ ref: 'CMD-2026-000301', next: '2026-05-16', missed: true, ended: null });
+      expect(written).toContainEqual({ ref: 'CMD-2026-000303', next: '2026-05-26', missed: true, ended: '2026-06-01' });
+      expect(written).toContainEqual({ ref: 'CMD-2026-000304', next: '2026-05-16', missed: false, ended: null });
+      await t.deps.db.execute(sql`update projects set deadline_next = null, deadline_missed = false, ended_on = null`);
+      await t.deps.db.execute(sql.raw(MARKS_BACKFILL));
+      expect(await marks()).toEqual(written);
+      const migration = readFileSync(
+        new URL('../../src/db/migrations/0015_deadline_marks.sql', import.meta.url),
+        'utf8',
+      );
+      expect(migration).toContain(MARKS_BACKFILL);
+      // The list judges them as each order's deadlines say.
+      const late = (await projects(keys.admin, '?deadline=late&q=CMD-2026-0003')).items;
+      expect(late.map((p) => p.ref).sort()).toEqual([
+        'CMD-2026-000301',
+        'CMD-2026-000302',
+        'CMD-2026-000303',
+        'CMD-2026-000304',
+      ]);
+      for (const order of late) expect(Object.values(order.deadlines).some((d) => d.state === 'late')).toBe(true);
+      for (const ref of ['CMD-2026-000301', 'CMD-2026-000302', 'CMD-2026-000303', 'CMD-2026-000304']) {
+        await t.deps.db.execute(sql`delete from projects where ref = ${ref}`);
+      }
     });
   });
 
