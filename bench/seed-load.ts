@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { openDatabase } from '../src/db/client.js';
+import { MARKS_BACKFILL } from '../src/projects/deadline-sql.js';
 import { rebuildAggregates } from '../src/stats/rebuild.js';
 
 const AGENCIES = [
@@ -178,6 +179,8 @@ try {
     }
     say(`orders ${lo}–${hi} with their contacts, milestones, messages and history`);
   }
+  say('deadline marks of the orders, from their milestones');
+  await client.query(MARKS_BACKFILL);
   // Planner statistics first: without them the rebuild's per-order subqueries scan whole indexes.
   say('analyze');
   await client.query('analyze');
