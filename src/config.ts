@@ -167,6 +167,14 @@ const envSchema = z
     SURVEY_LINK_DAYS: int(1, 3_650).default(60),
     // Survey page requests (opening or answering) per client address per minute.
     SURVEY_PER_ADDRESS_PER_MINUTE: int(1, 1_000_000).default(30),
+    // How long a hard bounce keeps an address suppressed (a complaint keeps it until lifted).
+    SUPPRESS_HARD_BOUNCE_DAYS: int(1, 36_500).default(365),
+    // SUPPRESS_SOFT_BOUNCES temporary failures within SUPPRESS_SOFT_BOUNCE_DAYS suppress an address for as long.
+    SUPPRESS_SOFT_BOUNCES: int(1, 1_000).default(5),
+    SUPPRESS_SOFT_BOUNCE_DAYS: int(1, 365).default(14),
+    // Undelivered reports from Twilio (other than « unsubscribed ») that suppress a number, within as many days.
+    SUPPRESS_SMS_UNDELIVERED: int(1, 1_000).default(3),
+    SUPPRESS_SMS_UNDELIVERED_DAYS: int(1, 365).default(30),
     // How often missed milestone deadlines are looked for (and announced once each).
     DEADLINE_CHECK_INTERVAL_MS: int(1_000, 86_400_000).default(900_000),
     // Unset: /metrics is open (bind the port to the monitoring network). Set: `Authorization: Bearer <token>`.

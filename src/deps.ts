@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createBounceIntake } from './bounces/intake.js';
+import { createSuppressionFollowup } from './suppressions/followup.js';
+import { createSuppressions } from './suppressions/service.js';
 import { bounceAddress } from './bounces/verp.js';
 import { createOutboxEmailSender, createSmtpSender } from './channels/email.js';
 import { createOutboxSmsSender, createTwilioSender } from './channels/sms.js';
@@ -153,12 +155,26 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     createDraftRefresher({ db, messages }),
     createSurveyFollowups({ db, messages, email, brandName: renderer.brand().name }),
     createWebhookFanout({ db, queue: webhookQueue, now }),
+    createSuppressionFollowup({
+      db,
+      messages,
+      metrics,
+      now,
+      policy: {
+        hardBounceDays: config.SUPPRESS_HARD_BOUNCE_DAYS,
+        softBounces: config.SUPPRESS_SOFT_BOUNCES,
+        softBounceDays: config.SUPPRESS_SOFT_BOUNCE_DAYS,
+        smsUndelivered: config.SUPPRESS_SMS_UNDELIVERED,
+        smsUndeliveredDays: config.SUPPRESS_SMS_UNDELIVERED_DAYS,
+      },
+    }),
     // Last: an event handed out again because an earlier subscriber failed is not counted twice.
     createMetricsFollowup({ db, metrics }),
   ];
   const bounces = config.BOUNCE_ADDRESS
     ? createBounceIntake({ db, now, logger, metrics, bounce: bounceAddress(config.BOUNCE_ADDRESS) })
     : undefined;
+  const suppressions = createSuppressions({ db, now });
   const people = await createPeople({ db, now, email, logger, templatesDir, config });
   const probes: Probe[] = [
     { name: 'database', check: () => database.ping() },
@@ -193,6 +209,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     messages,
     history,
     bounces,
+    suppressions,
     stats,
     erasure,
     retention,

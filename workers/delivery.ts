@@ -9,6 +9,7 @@ import type { Logger } from '../src/logger.js';
 import { findMessage, type MessageRow, move } from '../src/messages/moves.js';
 import type { JobMemo } from '../src/queue/jobs.js';
 import type { SurveyLinks } from '../src/surveys/links.js';
+import { blockedRecipients } from '../src/messages/suppressed.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -108,27 +109,31 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
 
   let held: Outcome | undefined;
   let content: { html: string; text: string };
+  let screened: MessageRow | Outcome = claimed;
   try {
     held = await shouldHold(deps, claimed);
-    content = held
-      ? { html: '', text: '' }
-      : await deps.surveyLinks.personalise({
-          id: claimed.id,
-          projectRef: claimed.projectRef,
-          templateKey: claimed.templateKey,
-          to: claimed.to,
-          html: claimed.html ?? '',
-          text: claimed.text ?? '',
-        });
+    if (!held) screened = await screen(deps, claimed);
+    content =
+      held || 'kind' in screened
+        ? { html: '', text: '' }
+        : await deps.surveyLinks.personalise({
+            id: claimed.id,
+            projectRef: claimed.projectRef,
+            templateKey: claimed.templateKey,
+            to: claimed.to,
+            html: claimed.html ?? '',
+            text: claimed.text ?? '',
+          });
   } catch (error) {
     // The database, not the provider, failed: give the message back untouched by this attempt.
     await release(deps, claimed, error, attempt);
     throw error;
   }
   if (held) return held;
+  if ('kind' in screened) return screened;
   let providerId: string;
   try {
-    ({ providerId } = await dispatch(deps, claimed, content));
+    ({ providerId } = await dispatch(deps, screened, content));
   } catch (caught) {
     return recordFailure(deps, claimed, caught, attempt);
   }
@@ -226,6 +231,26 @@ async function shouldHold(deps: DeliveryDeps, row: MessageRow): Promise<Outcome 
     data: { reason: 'outside_sms_hours', sendAt: next.toISOString() },
   });
   return { kind: 'not_due', sendAt: next };
+}
+
+/**
+ * The last look at suppressions, for a message created before its recipient was suppressed:
+ * a suppressed main recipient fails it (nothing is sent), a suppressed copy recipient is left
+ * out of this sending.
+ */
+async function screen(deps: DeliveryDeps, row: MessageRow): Promise<MessageRow | Outcome> {
+  const blocked = await blockedRecipients(deps.db, row.channel, row, deps.now());
+  if (blocked.length === 0) return row;
+  const main = blocked.find((b) => row.to.includes(b.recipient));
+  if (!main) return { ...row, cc: row.cc.filter((r) => !blocked.some((b) => b.recipient === r)) };
+  const reason = `recipient suppressed (${main.suppression.reason}) before sending`;
+  await move(deps.db, 'fail', row.id, {
+    now: deps.now(),
+    actor: WORKER,
+    set: { lastError: reason },
+    data: { error: reason, suppressionId: main.suppression.id, permanent: true },
+  });
+  return { kind: 'failed', error: reason };
 }
 
 /** Records "sent", retrying while the database is away; hands over to the next attempt if it stays away. */

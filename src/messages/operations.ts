@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { messages } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
@@ -9,6 +9,7 @@ import { type ComposeInput, type Composer, content } from './compose.js';
 import { isPending, type MessageStatus, PENDING } from './lifecycle.js';
 import { findMessage, insert, type MessageRow, move } from './moves.js';
 import type { PatchMessage, RecipientRef } from './schema.js';
+import { type Blocked, blockedRecipients, suppressedError } from './suppressed.js';
 
 /** A sendAt this far in the past is still "now": clocks of callers drift a little. */
 const PAST_TOLERANCE_MS = 60_000;
@@ -36,6 +37,15 @@ function toRef(r: { address: string; contactId?: string | undefined; name?: stri
 }
 
 const siteOf = (data: Record<string, unknown>) => (typeof data.siteRef === 'string' ? data.siteRef : undefined);
+
+/** How a refused recipient is named to the caller: by contact, never by an address it did not give. */
+const namer = (project: Project) => (r: { address: string; contactId?: string | undefined }) =>
+  r.contactId ? `contact "${r.contactId}"` : r.address === project.rac.email ? "the RAC's address" : r.address;
+
+const holdOf = (blocked: Blocked[], send: boolean) => {
+  const [first] = blocked;
+  return first ? { suppressionId: first.suppression.id, reason: first.suppression.reason, send } : null;
+};
 
 /**
  * What can happen to a message, each inside the caller's transaction (`tx`) and through the
@@ -69,11 +79,17 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
     });
     const timing = await composer.sendingTime(tx, project, channel, checkSendAt(input.sendAt), siteOf(input.data));
     const columns = content(rendered);
-    const warnings = timing.moved
-      ? [...columns.warnings, `outside the SMS hours: it will go at ${timing.sendAt.toISOString()}`]
-      : columns.warnings;
-    const draft = input.draft === true;
-    return insert(
+    const blocked = await blockedRecipients(tx, channel, recipients, now());
+    // A caller is told at once; what an automation or a visit prepares waits, held, for a person.
+    if (blocked.length > 0 && (provenance.origin ?? 'api') === 'api') throw suppressedError(blocked, namer(project));
+    const hold = holdOf(blocked, input.draft !== true);
+    const warnings = [
+      ...columns.warnings,
+      ...(timing.moved ? [`outside the SMS hours: it will go at ${timing.sendAt.toISOString()}`] : []),
+      ...blocked.map((b) => `held: ${namer(project)(b.recipient)} is suppressed (${b.suppression.reason})`),
+    ];
+    const draft = input.draft === true || hold !== null;
+    const row = await insert(
       tx,
       {
         id: randomUUID(),
@@ -88,6 +104,7 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
         ...columns,
         warnings,
         ...rendering(project),
+        hold,
         createdBy: actor.name,
         onBehalfOf: actor.onBehalfOf ?? null,
         agency: project.agency,
@@ -108,18 +125,27 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
         },
       },
     );
+    if (!hold) return row;
+    const held = await move(tx, 'hold', row.id, {
+      now: now(),
+      actor,
+      data: { suppressionId: hold.suppressionId, reason: hold.reason },
+    });
+    return held ?? row;
   }
 
   /** Draft to scheduled: now, or at its sendAt if that is still ahead (or at the given time). */
   async function schedule(tx: DbOrTx, row: MessageRow, project: Project, actor: Actor, at?: Date) {
     if (row.status === 'scheduled' && !at) return row;
     if (row.status === 'scheduled' && at) return update(tx, row, project, { sendAt: at }, actor);
+    const blocked = await blockedRecipients(tx, row.channel, row, now());
+    if (blocked.length > 0) throw suppressedError(blocked, namer(project));
     const wanted = at ?? (row.sendAt.getTime() < now().getTime() ? now() : row.sendAt);
     const { sendAt } = await composer.sendingTime(tx, project, row.channel, wanted, siteOf(row.data));
     const next = await move(tx, 'schedule', row.id, {
       now: now(),
       actor,
-      set: { sendAt },
+      set: { sendAt, hold: null },
       data: { sendAt: sendAt.toISOString(), from: 'draft' },
       where: eq(messages.revision, row.revision),
     });
@@ -211,6 +237,17 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
     });
   }
 
+  /** A held draft no longer waits for the suppression that held it (lifted). */
+  async function release(tx: DbOrTx, row: MessageRow, actor: Actor, suppressionId: string) {
+    return move(tx, 'release', row.id, {
+      now: now(),
+      actor,
+      set: { hold: null, warnings: row.warnings.filter((w) => !w.startsWith('held: ')) },
+      data: { suppressionId },
+      where: sql`${messages.hold} ->> 'suppressionId' = ${suppressionId}`,
+    });
+  }
+
   const find = (
     tx: DbOrTx,
     where: {
@@ -237,6 +274,6 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
       )
       .orderBy(asc(messages.createdAt));
 
-  return { checkSendAt, prepare, schedule, cancel, update, rerender, find };
+  return { checkSendAt, prepare, schedule, cancel, update, rerender, release, find };
 }
 export type Operations = ReturnType<typeof createOperations>;

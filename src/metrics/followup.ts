@@ -43,8 +43,10 @@ export function createMetricsFollowup({ db, metrics }: { db: Db; metrics: Metric
       const channel = typeof event.data.channel === 'string' ? event.data.channel : 'unknown';
       metrics.messages.inc({ event: event.type, channel });
       const reason = typeof event.data.error === 'string' ? event.data.error : undefined;
-      if (reason && (event.type === 'message.attempt_failed' || event.type === 'message.failed')) {
-        metrics.providerErrors.inc({ channel, kind: errorKind(reason, event.data.permanent === true) });
+      // A message stopped because its recipient is suppressed never reached a provider.
+      const provider = reason !== undefined && event.data.suppressionId === undefined;
+      if (provider && (event.type === 'message.attempt_failed' || event.type === 'message.failed')) {
+        metrics.providerErrors.inc({ channel, kind: errorKind(reason ?? '', event.data.permanent === true) });
       }
       if (event.type === 'message.sent' && typeof event.data.messageId === 'string') {
         // The event is stamped with the sent_at of its move, and usually carries the send_at.

@@ -6,7 +6,15 @@ describe('returned mail settings', () => {
     const config = loadConfig({});
     expect(config.BOUNCE_ADDRESS).toBeUndefined();
     expect(config.BOUNCE_SMTP_PORT).toBeUndefined();
-    expect(config).toMatchObject({ BOUNCE_MAX_BYTES: 524288, BOUNCE_SMTP_HOST: '0.0.0.0' });
+    expect(config).toMatchObject({
+      BOUNCE_MAX_BYTES: 524288,
+      BOUNCE_SMTP_HOST: '0.0.0.0',
+      SUPPRESS_HARD_BOUNCE_DAYS: 365,
+      SUPPRESS_SOFT_BOUNCES: 5,
+      SUPPRESS_SOFT_BOUNCE_DAYS: 14,
+      SUPPRESS_SMS_UNDELIVERED: 3,
+      SUPPRESS_SMS_UNDELIVERED_DAYS: 30,
+    });
   });
 
   it('wants the bounce address with a listener', () => {

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../db/client.js';
+import { suppressions, type SuppressionReason } from '../db/schema.js';
+import { type Actor, recordEvent } from '../history/record.js';
+
+/**
+ * Suppressed addresses and numbers: the one place that says whether Jalon may write to one.
+ * An entry is active until it is lifted or its expiry passes; an expired entry is closed
+ * (`lifted_by = 'expiry'`) when a new one is added for the same address.
+ */
+
+export type SuppressionRow = typeof suppressions.$inferSelect;
+export type Channel = 'email' | 'sms';
+
+/** Addresses compare without case; numbers are stored in E.164 already. */
+export const normalise = (channel: Channel, address: string): string =>
+  channel === 'email' ? address.trim().toLowerCase() : address.trim();
+
+const active = (now: Date) =>
+  and(isNull(suppressions.liftedAt), or(isNull(suppressions.expiresAt), gt(suppressions.expiresAt, now)));
+
+/** The active entries among these addresses, by normalised address. */
+export async function activeFor(
+  db: DbOrTx,
+  channel: Channel,
+  addresses: readonly string[],
+  now: Date,
+): Promise<Map<string, SuppressionRow>> {
+  const wanted = [...new Set(addresses.map((a) => normalise(channel, a)))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(suppressions)
+    .where(and(eq(suppressions.channel, channel), inArray(suppressions.address, wanted), active(now)));
+  return new Map(rows.map((row) => [row.address, row]));
+}
+
+export interface NewSuppression {
+  channel: Channel;
+  address: string;
+  reason: SuppressionReason;
+  detail?: string | undefined;
+  messageId: string;
+  projectRef: string;
+  agency: string;
+  expiresAt: Date | null;
+}
+
+const SYSTEM: Actor = { name: 'bounces' };
+
+/**
+ * Suppresses an address unless it already is; records `suppression.added` in the history of
+ * the order whose message revealed it. Returns the new entry, or undefined when there was one.
+ */
+export async function addSuppression(
+  db: DbOrTx,
+  entry: NewSuppression,
+  now: Date,
+): Promise<SuppressionRow | undefined> {
+  const address = normalise(entry.channel, entry.address);
+  await db
+    .update(suppressions)
+    .set({ liftedAt: sql`${suppressions.expiresAt}`, liftedBy: 'expiry' })
+    .where(
+      and(
+        eq(suppressions.channel, entry.channel),
+        eq(suppressions.address, address),
+        isNull(suppressions.liftedAt),
+        lte(suppressions.expiresAt, now),
+      ),
+    );
+  const [row] = await db
+    .insert(suppressions)
+    .values({
+      id: randomUUID(),
+      channel: entry.channel,
+      address,
+      reason: entry.reason,
+      detail: entry.detail ?? null,
+      messageId: entry.messageId,
+      projectRef: entry.projectRef,
+      agency: entry.agency,
+      createdAt: now,
+      expiresAt: entry.expiresAt,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return undefined;
+  await recordEvent(db, {
+    projectRef: entry.projectRef,
+    type: 'suppression.added',
+    actor: SYSTEM,
+    data: {
+      suppressionId: row.id,
+      channel: row.channel,
+      reason: row.reason,
+      ...(row.detail ? { detail: row.detail } : {}),
+      messageId: entry.messageId,
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+    },
+    at: now,
+  });
+  return row;
+}
+
+/** Why an address is suppressed, in the words an error message or a warning uses. */
+export function describeSuppression(row: SuppressionRow): string {
+  const since = row.createdAt.toISOString().slice(0, 10);
+  const why: Record<SuppressionReason, string> = {
+    hard_bounce: 'its mail server refused a message',
+    soft_bounces: 'its mail server kept refusing messages for a while',
+    complaint: 'its owner reported a message as spam',
+    sms_unsubscribed: 'its owner unsubscribed from SMS (STOP)',
+    sms_undelivered: 'SMS to it kept failing',
+  };
+  return `suppressed since ${since}: ${why[row.reason]}${row.detail ? ` (${row.detail})` : ''}`;
+}
