@@ -22,6 +22,7 @@ import { racRoutes } from './http/routes/racs.js';
 import { templateRoutes } from './http/routes/templates.js';
 import { createIdempotency } from './messages/idempotency.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
+import { suppressionRoutes } from './http/routes/suppressions.js';
 import { queueDashboard } from './http/routes/dashboard.js';
 import { historyRoutes } from './http/routes/history.js';
 import { statsRoutes } from './http/routes/stats.js';
@@ -63,6 +64,7 @@ export type AppDeps = Pick<
   | 'metrics'
   | 'webhooks'
   | 'surveys'
+  | 'suppressions'
 >;
 
 /** Builds the HTTP application; never listens, so tests can `inject` into it. */
@@ -161,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(userRoutes(deps.people));
       await v1.register(sessionRoutes(deps.people.sessions));
       await v1.register(webhookEndpointRoutes(deps.webhooks));
+      await v1.register(suppressionRoutes(deps.suppressions));
     },
     { prefix: '/v1' },
   );

@@ -18,12 +18,14 @@ import {
   interventions,
   messages,
   racProfiles,
+  suppressions,
   webhookDeliveries,
   webhookEndpoints,
 } from '../../src/db/schema.js';
 import type { Caller, KeyInput } from '../../src/keys/service.js';
 import { loadProject } from '../../src/projects/repository.js';
 import { openDatabase } from '../../src/db/client.js';
+import { addSuppression } from '../../src/suppressions/store.js';
 import { type Backend, BACKENDS, createTestDatabase } from '../helpers/db.js';
 import { asPerson, createPerson, sessionOf } from '../helpers/people.js';
 import type { UserInput } from '../../src/people/users.js';
@@ -103,6 +105,25 @@ const hook =
   (agency: string) =>
   async ({ t, admin }: Setup) =>
     (await t.deps.webhooks.create({ url: HOOK_URL, events: ['message.*'], agency }, admin)).endpoint.id;
+
+/** A suppressed address revealed by a message of the order (agency AERM), added by the service. */
+const suppressed = async ({ t }: Setup) => {
+  const row = await addSuppression(
+    t.deps.db,
+    {
+      channel: 'email',
+      address: `${freshId('perdu')}@client.example`,
+      reason: 'hard_bounce',
+      detail: '5.1.1',
+      messageId: NO_MESSAGE,
+      projectRef: PROJECT.orderNumber,
+      agency: PROJECT.agency,
+      expiresAt: null,
+    },
+    t.deps.now(),
+  );
+  return row!.id;
+};
 
 /**
  * A list answers 200 to every caller with what it may see. A cell reads as the answer a
@@ -517,6 +538,25 @@ const ROUTES: Route[] = [
     send: (t, key, id) => t.request(key, { method: 'GET', url: `/v1/webhooks/${id}/deliveries` }),
     allowed: { adminAll: 200, adminAERM: 200 },
   },
+  // Suppressions (routes/suppressions.ts): admins and managers, within the agency of the order
+  // whose message revealed the address; one outside a scoped caller's agency is not found.
+  {
+    name: 'GET /v1/suppressions (a suppression of AERM)',
+    prepare: suppressed,
+    send: async (t, key, id) => listed(await t.request(key, { method: 'GET', url: '/v1/suppressions?limit=500' }), id),
+    allowed: { adminAll: 200, adminAERM: 200, managerAERM: 200 },
+  },
+  {
+    name: 'GET /v1/suppressions (agency=IDF)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/suppressions?agency=IDF' }),
+    allowed: { adminAll: 200, managerIDF: 200 },
+  },
+  {
+    name: 'DELETE /v1/suppressions/{id} (a suppression of AERM)',
+    prepare: suppressed,
+    send: (t, key, id) => t.request(key, { method: 'DELETE', url: `/v1/suppressions/${id}` }),
+    allowed: { adminAll: 200, adminAERM: 200, managerAERM: 200, managerIDF: 404 },
+  },
 ];
 
 /**
@@ -569,6 +609,7 @@ describe('role × agency matrix on postgres', () => {
       queuePaused: await t.deps.producer.queue('email').isPaused(),
       webhooks: await db.select().from(webhookEndpoints).orderBy(asc(webhookEndpoints.id)),
       webhookDeliveries: await db.select().from(webhookDeliveries).orderBy(asc(webhookDeliveries.id)),
+      suppressions: await db.select().from(suppressions).orderBy(asc(suppressions.id)),
     };
   };
 
