@@ -5,6 +5,7 @@ const BENCHMARKS: Record<string, () => Promise<string>> = {
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
   stats: async () => (await import('./stats.js')).benchStats(),
   lists: async () => (await import('./lists.js')).benchLists(),
+  embedded: async () => (await import('./embedded.js')).benchEmbedded(),
   scaleout: async () => (await import('./scaleout.js')).benchScaleout(),
   trips: async () => (await import('./trips.js')).benchTrips(),
 };
