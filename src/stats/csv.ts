@@ -37,6 +37,11 @@ export const FIGURE_LABELS = {
   rleLate: 'RLE en retard',
   rlePending: 'RLE à venir',
   rleMetShare: 'Part RLE dans les délais',
+  surveysSent: 'Questionnaires envoyés',
+  surveysAnswered: 'Questionnaires répondus',
+  surveyResponseRate: 'Taux de réponse',
+  surveyAverageRating: 'Note moyenne (sur 5)',
+  surveyCsat: 'Part de notes 4 ou 5 (CSAT)',
 } as const;
 type Figure = keyof typeof FIGURE_LABELS;
 

@@ -29,7 +29,7 @@ export interface ProjectFigures {
   rlePending: number;
 }
 
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+export const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
 const COLUMN: Partial<Record<Dimension, string>> = {
   agency: 'agency',
   rac: 'rac_id',
@@ -42,7 +42,7 @@ const LABEL = { month: 'YYYY-MM', week: 'IYYY-"W"IW' } as const;
  * The dimensions in two steps: the inner query groups by plain values (periods truncated to a
  * date, which is cheap); the outer one labels them ("2026-03", "2026-W10") once per group.
  */
-function dimensions(dims: Dimension[], dateColumn: string) {
+export function dimensions(dims: Dimension[], dateColumn: string) {
   const inner: SQL[] = [];
   const outer: SQL[] = [];
   const names: SQL[] = [];
@@ -60,15 +60,15 @@ function dimensions(dims: Dimension[], dateColumn: string) {
   return { inner, outer, names };
 }
 
-const and = (conditions: (SQL | undefined)[]) =>
+export const and = (conditions: (SQL | undefined)[]) =>
   sql.join(
     conditions.filter((c): c is SQL => c !== undefined),
     sql` and `,
   );
-const lead = (parts: SQL[]) => (parts.length > 0 ? sql`${sql.join(parts, sql`, `)}, ` : sql``);
+export const lead = (parts: SQL[]) => (parts.length > 0 ? sql`${sql.join(parts, sql`, `)}, ` : sql``);
 const groupBy = (parts: SQL[]) => (parts.length > 0 ? sql`group by ${sql.join(parts, sql`, `)}` : sql``);
 /** The groups and the grand total in one pass; `total` tells the total's row apart. */
-const withTotal = (parts: SQL[]) =>
+export const withTotal = (parts: SQL[]) =>
   parts.length > 0
     ? {
         group: sql`group by grouping sets ((${sql.join(parts, sql`, `)}), ())`,
@@ -80,7 +80,7 @@ export interface Figures<T> {
   rows: (Key & T)[];
   total: T | undefined;
 }
-function split<T>(rows: (Key & T & { total?: boolean })[]): Figures<T> {
+export function split<T>(rows: (Key & T & { total?: boolean })[]): Figures<T> {
   const total = rows.find((row) => row.total);
   const strip = ({ total: _total, ...row }: Key & T & { total?: boolean }) => row as Key & T;
   // The total's row comes with its dimensions null: they are no part of it.

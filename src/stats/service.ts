@@ -4,13 +4,15 @@ import { assertAgency } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
 import { COUNTERS } from './aggregates.js';
 import { type Dimension, PROJECT_DIMENSIONS, resolvePeriod, type UsageFilters, type UsageQuery } from './params.js';
-import { type Key, type MessageFigures, messageFigures, type ProjectFigures, projectFigures } from './query.js';
+import { type Figures, type Key, type MessageFigures, messageFigures, type ProjectFigures, projectFigures } from './query.js';
+import { EMPTY_SURVEYS, type SurveyCounts, type SurveyFigures, surveyFigures, surveyShares } from './surveys.js';
 
 /** One line of the report: its key, the message figures, and the order figures where they apply. */
 export type UsageRow = Key &
   Omit<MessageFigures, 'activeSenders'> & {
     activeSenders: number | null;
-  } & Partial<Record<keyof ProjectFigures | 'ackShare' | 'rlpMetShare' | 'rleMetShare', number | null>>;
+  } & Partial<Record<keyof ProjectFigures | 'ackShare' | 'rlpMetShare' | 'rleMetShare', number | null>> &
+  Partial<SurveyFigures>;
 
 export interface UsageReport {
   from: string;
@@ -89,6 +91,17 @@ function merge(dims: Dimension[], messages: (Key & MessageFigures)[], projects?:
   return [...rows.values()].sort((a, b) => (keyOf(dims, a) < keyOf(dims, b) ? -1 : 1));
 }
 
+/** Adds the survey figures to the rows (a row of surveys only when no message or order made one). */
+function withSurveys(dims: Dimension[], rows: UsageRow[], surveys: Figures<SurveyCounts>['rows']): UsageRow[] {
+  const byKey = new Map(rows.map((row) => [keyOf(dims, row), { ...row, ...surveyShares(EMPTY_SURVEYS) }]));
+  for (const row of surveys) {
+    const key = keyOf(dims, row);
+    const { surveysSent: _s, surveysAnswered: _a, ratingSum: _r, satisfied: _c, ...dimensionsOf } = row;
+    byKey.set(key, { ...EMPTY_MESSAGES, ...dimensionsOf, ...byKey.get(key), ...surveyShares(row) });
+  }
+  return [...byKey.values()].sort((a, b) => (keyOf(dims, a) < keyOf(dims, b) ? -1 : 1));
+}
+
 export function createStats({ db, now }: { db: Db; now: () => Date }) {
   return {
     async usage(query: UsageQuery, caller: Caller): Promise<UsageReport> {
@@ -100,9 +113,10 @@ export function createStats({ db, now }: { db: Db; now: () => Date }) {
       // Order figures cannot be narrowed to a template or a channel, nor split by one or by status.
       const projectTotals = !query.template && !query.channel;
       const withProjects = projectTotals && query.groupBy.every((name) => PROJECT_DIMENSIONS.includes(name));
-      const [messages, projects] = await Promise.all([
+      const [messages, projects, surveys] = await Promise.all([
         messageFigures(db, filters),
         projectTotals ? projectFigures(db, { ...filters, groupBy: withProjects ? dims : [] }) : undefined,
+        projectTotals ? surveyFigures(db, { ...filters, groupBy: withProjects ? dims : [] }) : undefined,
       ]);
       const total = (withOrders: boolean) =>
         merge(
@@ -110,8 +124,15 @@ export function createStats({ db, now }: { db: Db; now: () => Date }) {
           [messages.total ?? EMPTY_MESSAGES],
           withOrders && projects ? [projects.total ?? EMPTY_PROJECTS] : undefined,
         )[0] as UsageRow;
-      const rows =
+      const surveyTotals = surveyShares(surveys?.total ?? EMPTY_SURVEYS);
+      const merged =
         dims.length > 0 ? merge(dims, messages.rows, withProjects ? projects?.rows : undefined) : [total(withProjects)];
+      const rows =
+        !withProjects || !surveys
+          ? merged
+          : dims.length > 0
+            ? withSurveys(dims, merged, surveys.rows)
+            : merged.map((row) => ({ ...row, ...surveyTotals }));
       return {
         from: period.from,
         to: period.to,
@@ -125,7 +146,7 @@ export function createStats({ db, now }: { db: Db; now: () => Date }) {
           ...Object.fromEntries(query.groupBy.map((name) => [name, row[name]])),
           ...row,
         })),
-        totals: total(projectTotals),
+        totals: surveys ? { ...total(projectTotals), ...surveyTotals } : total(projectTotals),
       };
     },
   };

@@ -77,6 +77,14 @@ const label = (dim: string, day: string) =>
   dim === 'month' ? day.slice(0, 7) : DateTime.fromISO(day, { zone: ZONE }).toFormat("kkkk-'W'WW");
 
 /** What the report must say, derived from the log and the orders alone. */
+const NO_SURVEYS = {
+  surveysSent: 0,
+  surveysAnswered: 0,
+  surveyResponseRate: null,
+  surveyAverageRating: null,
+  surveyCsat: null,
+};
+
 function expected(log: Logged[], orders: Order[], groupBy: string[], agency?: string) {
   const withProjects = groupBy.every((d) => ['month', 'week', 'agency', 'rac'].includes(d));
   const orderOf = new Map(orders.map((o) => [o.ref, o]));
@@ -92,7 +100,18 @@ function expected(log: Logged[], orders: Order[], groupBy: string[], agency?: st
         smsSegments: 0,
         activeSenders: 0,
         ...(withProjects
-          ? { projects: 0, ackSent: 0, rlpMet: 0, rlpLate: 0, rlpPending: 0, rleMet: 0, rleLate: 0, rlePending: 0 }
+          ? {
+              projects: 0,
+              ackSent: 0,
+              rlpMet: 0,
+              rlpLate: 0,
+              rlpPending: 0,
+              rleMet: 0,
+              rleLate: 0,
+              rlePending: 0,
+              // This scenario sends no survey mail: the survey tests count surveys.
+              ...NO_SURVEYS,
+            }
           : {}),
       });
       senders.set(key, new Set());
