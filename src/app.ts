@@ -36,6 +36,7 @@ import { assetRoutes } from './http/routes/assets.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { webhookEndpointRoutes } from './http/routes/webhook-endpoints.js';
 import { surveyPageRoutes } from './http/routes/survey-page.js';
+import { surveyRoutes } from './http/routes/surveys.js';
 import { createSurveyPages } from './surveys/page.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(messageRoutes(deps.messages, deps.lists.messages, createIdempotency({ db: deps.db })));
       await v1.register(historyRoutes(deps.history));
       await v1.register(statsRoutes(deps.stats));
+      await v1.register(surveyRoutes({ db: deps.db, now: deps.now }));
       await v1.register(privacyRoutes(deps.erasure));
       await v1.register(userRoutes(deps.people));
       await v1.register(sessionRoutes(deps.people.sessions));

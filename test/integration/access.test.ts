@@ -19,6 +19,7 @@ import {
   messages,
   racProfiles,
   suppressions,
+  surveys,
   webhookDeliveries,
   webhookEndpoints,
 } from '../../src/db/schema.js';
@@ -97,6 +98,25 @@ const VISIT = {
   kind: 'access' as const,
   windowStart: VISIT_DAY.toISO() ?? '',
   windowEnd: VISIT_DAY.plus({ hours: 4 }).toISO() ?? '',
+};
+
+/** An answered survey of the order, stored by the service (no request of any key). */
+const answered = async ({ t }: Setup) => {
+  const contactId = freshId('ct');
+  const at = new Date();
+  await t.deps.db.insert(surveys).values({
+    projectRef: PROJECT.orderNumber,
+    contactId,
+    agency: PROJECT.agency,
+    racId: PROJECT.rac.id,
+    messageId: NO_MESSAGE,
+    sentAt: at,
+    sentDay: DateTime.fromJSDate(at, { zone: 'Europe/Paris' }).toISODate() ?? '',
+    rating: 4,
+    answeredAt: at,
+    changedAt: at,
+  });
+  return `${PROJECT.orderNumber}/${contactId}`;
 };
 
 const HOOK_URL = 'https://203.0.113.10/jalon-events';
@@ -556,6 +576,17 @@ const ROUTES: Route[] = [
     prepare: suppressed,
     send: (t, key, id) => t.request(key, { method: 'DELETE', url: `/v1/suppressions/${id}` }),
     allowed: { adminAll: 200, adminAERM: 200, managerAERM: 200, managerIDF: 404 },
+  },
+  {
+    name: 'GET /v1/surveys (an answer of AERM)',
+    prepare: answered,
+    send: async (t, key, id) => listed(await t.request(key, { method: 'GET', url: '/v1/surveys' }), id),
+    allowed: { adminAll: 200, adminAERM: 200, managerAERM: 200 },
+  },
+  {
+    name: 'GET /v1/surveys (as CSV)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/surveys?format=csv' }),
+    allowed: { adminAll: 200, adminAERM: 200, managerAERM: 200, managerIDF: 200 },
   },
 ];
 
