@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages, milestones, surveyLinks, surveys } from '../../src/db/schema.js';
 import type { ProjectInput } from '../../src/projects/schema.js';
+import { parse } from 'csv-parse/sync';
 import { loadFixture } from '../helpers/fixtures.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import type { Received } from '../helpers/smtp.js';
@@ -34,12 +35,17 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
   let base: string;
   const closures = new Map<string, Received>();
 
-  const page = (path: string, remoteAddress = '127.0.0.1') =>
-    p.app.inject({ method: 'GET', url: path, remoteAddress });
-  const post = (token: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+  const page = (path: string, remoteAddress = '127.0.0.1') => p.app.inject({ method: 'GET', url: path, remoteAddress });
+  const post = (
+    token: string,
+    form: Record<string, string>,
+    headers: Record<string, string> = {},
+    remoteAddress = '127.0.0.1',
+  ) =>
     p.app.inject({
       method: 'POST',
       url: `/satisfaction/${token}`,
+      remoteAddress,
       payload: new URLSearchParams(form).toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base, ...headers },
     });
@@ -71,7 +77,11 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
     p = await createPipeline('postgres', { FOLLOWUP_INTERVAL_MS: '50', SURVEY_PER_ADDRESS_PER_MINUTE: '40' });
     base = p.deps.config.PUBLIC_BASE_URL.replace(/\/+$/, '');
     for (const project of [ORDER, OTHER]) {
-      const put = await p.request(p.adminKey, { method: 'PUT', url: `/v1/projects/${project.orderNumber}`, payload: project });
+      const put = await p.request(p.adminKey, {
+        method: 'PUT',
+        url: `/v1/projects/${project.orderNumber}`,
+        payload: project,
+      });
       expect(put.statusCode, put.body).toBe(201);
       await p.deps.settings.put(project.agency, {
         ...(await p.deps.settings.get(project.agency)),
@@ -127,7 +137,11 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
       expect(response.body).toContain('Envoyer');
       if (link.note) expect(response.body).toMatch(new RegExp(`value="${link.note}" required checked`));
     }
-    await until('the survey of the sent mail', () => survey(ORDER.orderNumber, 'ct-1'), (row) => row !== undefined);
+    await until(
+      'the survey of the sent mail',
+      () => survey(ORDER.orderNumber, 'ct-1'),
+      (row) => row !== undefined,
+    );
     expect((await survey(ORDER.orderNumber, 'ct-1'))?.rating).toBeNull();
     expect(await events(ORDER.orderNumber, 'survey.answered')).toHaveLength(0);
     expect(await events(ORDER.orderNumber, 'survey.opened')).toHaveLength(1);
@@ -257,5 +271,93 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.body).toContain('Trop de demandes');
     expect((await page(`/satisfaction/${token}`, '203.0.113.8')).statusCode).toBe(200);
+  });
+
+  it('counts surveys sent and answered, response rate, average rating and CSAT exactly, a changed answer once', async () => {
+    const from = '198.51.100.20';
+    expect(
+      (await post(tokenOf(OTHER.orderNumber, OTHER.contacts[0]!.email!), { note: '1' }, {}, from)).statusCode,
+    ).toBe(200);
+    const second = tokenOf(OTHER.orderNumber, OTHER.contacts[1]!.email!);
+    expect((await post(second, { note: '5', comment: 'Parfait' }, {}, from)).statusCode).toBe(200);
+    expect((await post(second, { note: '3' }, {}, from)).statusCode).toBe(200);
+
+    // What the clients did, as the test knows it: one latest rating per order and contact.
+    const sent = [
+      { agency: ORDER.agency, rac: ORDER.rac.id, rating: 4 },
+      { agency: OTHER.agency, rac: OTHER.rac.id, rating: 1 },
+      { agency: OTHER.agency, rac: OTHER.rac.id, rating: 3 },
+    ];
+    const share = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
+    const figures = (list: typeof sent) => {
+      const answered = list.filter((s) => s.rating !== null);
+      const sum = answered.reduce((total, s) => total + s.rating, 0);
+      return {
+        surveysSent: list.length,
+        surveysAnswered: answered.length,
+        surveyResponseRate: share(answered.length, list.length),
+        surveyAverageRating: answered.length ? Math.round((sum / answered.length) * 100) / 100 : null,
+        surveyCsat: share(answered.filter((s) => s.rating >= 4).length, answered.length),
+      };
+    };
+    const pick = (row: Record<string, unknown>) =>
+      Object.fromEntries(Object.keys(figures([])).map((name) => [name, row[name]]));
+
+    const report = (
+      await p.request(p.adminKey, { method: 'GET', url: '/v1/stats/usage?groupBy=agency,rac' })
+    ).json() as {
+      rows: Record<string, unknown>[];
+      totals: Record<string, unknown>;
+    };
+    const groups = [...new Set(sent.map((s) => `${s.agency}|${s.rac}`))].sort();
+    expect(
+      report.rows.filter((row) => Number(row.surveysSent) > 0).map((row) => [`${row.agency}|${row.rac}`, pick(row)]),
+    ).toEqual(groups.map((key) => [key, figures(sent.filter((s) => `${s.agency}|${s.rac}` === key))]));
+    expect(pick(report.totals)).toEqual(figures(sent));
+    expect(pick(report.totals)).toMatchObject({ surveyAverageRating: 2.67, surveyCsat: 0.3333 });
+    const month = (await p.request(p.adminKey, { method: 'GET', url: '/v1/stats/usage?groupBy=month' })).json() as {
+      rows: Record<string, unknown>[];
+    };
+    const thisMonth = DateTime.now().setZone('Europe/Paris').toFormat('yyyy-MM');
+    expect(pick(month.rows.find((row) => row.month === thisMonth)!)).toEqual(figures(sent));
+
+    // The same figures in the spreadsheet file, decimal comma and all.
+    const csv = await p.request(p.adminKey, { method: 'GET', url: '/v1/stats/usage?groupBy=agency&format=csv' });
+    const lines = parse(csv.body, { delimiter: ';', bom: true, columns: true }) as Record<string, string>[];
+    const aidf = lines.find((line) => line.Agence === OTHER.agency)!;
+    const expectedAidf = figures(sent.filter((s) => s.agency === OTHER.agency));
+    expect(aidf['Questionnaires envoyés']).toBe(String(expectedAidf.surveysSent));
+    expect(aidf['Questionnaires répondus']).toBe(String(expectedAidf.surveysAnswered));
+    expect(aidf['Note moyenne (sur 5)']).toBe(String(expectedAidf.surveyAverageRating).replace('.', ','));
+    expect(aidf['Part de notes 4 ou 5 (CSAT)']).toBe(String(expectedAidf.surveyCsat).replace('.', ','));
+  });
+
+  it('lists the answers with their comments for managers of the agency, as JSON and as CSV', async () => {
+    const all = (await p.request(p.adminKey, { method: 'GET', url: '/v1/surveys' })).json() as {
+      items: { orderNumber: string; contactId: string; rating: number; comment: string | null; agency: string }[];
+    };
+    expect(all.items.map((a) => [a.orderNumber, a.contactId, a.rating, a.comment]).sort()).toEqual(
+      [
+        [ORDER.orderNumber, 'ct-1', 4, 'Les délais annoncés n’ont pas été tenus.'],
+        [OTHER.orderNumber, 'ct-1', 1, null],
+        [OTHER.orderNumber, 'ct-2', 3, 'Parfait'],
+      ].sort(),
+    );
+    const manager = await p.key({ name: 'manager AIDF', role: 'manager', agency: OTHER.agency });
+    const theirs = (await p.request(manager, { method: 'GET', url: '/v1/surveys' })).json() as typeof all;
+    expect(theirs.items.map((a) => a.agency)).toEqual([OTHER.agency, OTHER.agency]);
+    expect((await p.request(manager, { method: 'GET', url: `/v1/surveys?agency=${ORDER.agency}` })).statusCode).toBe(
+      403,
+    );
+    const rac = await p.key({ name: 'rac', role: 'rac', agency: ORDER.agency, racId: ORDER.rac.id });
+    expect((await p.request(rac, { method: 'GET', url: '/v1/surveys' })).statusCode).toBe(403);
+
+    const csv = await p.request(manager, { method: 'GET', url: '/v1/surveys', headers: { accept: 'text/csv' } });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body.startsWith('\uFEFF')).toBe(true);
+    const lines = parse(csv.body, { delimiter: ';', bom: true, columns: true }) as Record<string, string>[];
+    expect(lines.map((line) => [line.Commande, line.Contact, line.Note, line.Commentaire]).sort()).toEqual(
+      theirs.items.map((a) => [a.orderNumber, a.contactId, String(a.rating), a.comment ?? '']).sort(),
+    );
   });
 });
