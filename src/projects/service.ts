@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { Db, DbOrTx } from '../db/client.js';
 import { projects } from '../db/schema.js';
-import { notFound } from '../errors.js';
+import { type FieldIssue, invalid, notFound } from '../errors.js';
 import { type Actor, recordEvent } from '../history/record.js';
 import type { Caller } from '../keys/service.js';
 import { assertProjectScope } from '../keys/scope.js';
@@ -55,12 +56,28 @@ function milestonesCleared(before: Milestones | undefined, after: Milestones): M
   );
 }
 
+/** Actual dates are what happened: none after today (Europe/Paris). `prefix`: where they sit in the body. */
+function futureActuals(milestones: Milestones | MilestonesPatch, today: string, prefix: string): FieldIssue[] {
+  return Object.entries(milestones).flatMap(([code, dates]) =>
+    dates?.actual && dates.actual > today
+      ? [
+          {
+            path: `${prefix}${code}.actual`,
+            message: `${dates.actual} is after today (${today}): an actual date is a date that has passed`,
+          },
+        ]
+      : [],
+  );
+}
+
 export interface ProjectsDeps {
   db: Db;
   now: () => Date;
 }
 
 export function createProjects({ db, now }: ProjectsDeps) {
+  const today = () => DateTime.fromJSDate(now(), { zone: 'Europe/Paris' }).toISODate() ?? '';
+
   async function get(ref: string, caller: Caller): Promise<Project> {
     const project = await loadProject(db, ref);
     if (!project) throw notFound(`Project ${ref}`);
@@ -74,6 +91,15 @@ export function createProjects({ db, now }: ProjectsDeps) {
     input: ProjectInput,
     caller: Caller,
   ): Promise<{ created: boolean; project: Project }> {
+    const issues: FieldIssue[] = [];
+    if (input.orderNumber !== ref) {
+      issues.push({
+        path: 'body.orderNumber',
+        message: `${input.orderNumber} is not the order of this address (${ref}): an order number never changes`,
+      });
+    }
+    issues.push(...futureActuals(input.milestones, today(), 'body.milestones.'));
+    if (issues.length > 0) throw invalid(issues);
     assertProjectScope(caller, input);
     const contentHash = hashOf(input);
     const outcome = await db.transaction(async (tx) => {
@@ -139,6 +165,8 @@ export function createProjects({ db, now }: ProjectsDeps) {
   }
 
   async function patchMilestones(ref: string, patch: MilestonesPatch, caller: Caller): Promise<Project> {
+    const future = futureActuals(patch, today(), 'body.');
+    if (future.length > 0) throw invalid(future);
     await db.transaction(async (tx) => {
       const project = await loadProject(tx, ref, true);
       if (!project) throw notFound(`Project ${ref}`);
