@@ -12,6 +12,7 @@ import type { Deps } from './deps.js';
 import { registerAuth } from './http/auth.js';
 import { answerFrameworkError, registerErrorHandler } from './http/error-handler.js';
 import { registerInputGuard } from './http/input-guard.js';
+import { registerTextBodies } from './http/text-body.js';
 import { keyRoutes } from './http/routes/keys.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { projectRoutes } from './http/routes/projects.js';
@@ -89,9 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  app.addContentTypeParser(['text/csv', 'text/plain', 'application/csv'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
+  registerTextBodies(app);
 
   // No upgrade-insecure-requests: on a plain-HTTP development server it would send the
   // browser to https for the docs' and the dashboard's own scripts, which then fail to load.

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { formatPath } from '../errors.js';
 import { postalCode, ref, text } from './fields.js';
 import { findSiteIssues, type Site } from './schema.js';
+import { fold } from './search-text.js';
 
 /**
  * Site lists come from spreadsheet exports: `;` (French Excel) or `,`, often with a UTF-8 BOM,
@@ -65,10 +66,56 @@ const rowSchema = z.strictObject({
       }
       return role;
     }),
-  contactId: ref.optional(),
+  // A contact's id, email or name, resolved against the order's contacts after the line is read.
+  contactId: text(200).optional(),
   accessCurrent: text(60).optional(),
   accessTarget: text(60).optional(),
 });
+
+/** What a contact cell may name: the contact's id, email, or name (« Prénom Nom », « Nom Prénom », « Nom »). */
+export interface CsvContact {
+  id: string;
+  email?: string | undefined;
+  firstName?: string | undefined;
+  lastName: string;
+}
+
+const CIVILITY = /^(m\.?|mme\.?|mlle\.?|monsieur|madame|mademoiselle)\s+/;
+const nameKey = (value: string) =>
+  fold(value)
+    .replace(/[\s-]+/g, ' ')
+    .trim()
+    .replace(CIVILITY, '');
+
+/** Resolves a contact cell to a contact id, or says why it cannot. */
+function contactResolver(contacts: readonly CsvContact[]) {
+  const byId = new Set(contacts.map((c) => c.id));
+  const byEmail = new Map<string, Set<string>>();
+  for (const c of contacts) {
+    if (c.email) byEmail.set(c.email.toLowerCase(), (byEmail.get(c.email.toLowerCase()) ?? new Set()).add(c.id));
+  }
+  const byName = new Map<string, Set<string>>();
+  for (const c of contacts) {
+    const names = [
+      c.lastName,
+      ...(c.firstName ? [`${c.firstName} ${c.lastName}`, `${c.lastName} ${c.firstName}`] : []),
+    ];
+    for (const name of names) {
+      const key = nameKey(name);
+      byName.set(key, (byName.get(key) ?? new Set()).add(c.id));
+    }
+  }
+  return (cell: string): { id: string } | { error: string } => {
+    if (byId.has(cell)) return { id: cell };
+    const named = [...(byEmail.get(cell.toLowerCase()) ?? byName.get(nameKey(cell)) ?? [])];
+    if (named.length === 1) return { id: named[0]! };
+    if (named.length > 1)
+      return {
+        error: `"${cell}" names several contacts of this order (${named.join(', ')}): give the id or the email`,
+      };
+    return { error: `unknown contact "${cell}": give the id, the email or the name of one of this order's contacts` };
+  };
+}
 
 export interface CsvIssue {
   line: number;
@@ -148,13 +195,13 @@ async function* recordsOf(buffer: Buffer, delimiter: string): AsyncGenerator<Par
 
 export async function parseSitesCsv(
   content: string,
-  contactIds: ReadonlySet<string>,
+  contacts: readonly CsvContact[],
   limits: CsvLimits = { maxRows: 5000 },
 ): Promise<CsvResult> {
   const buffer = Buffer.from(content, 'utf8');
   const records = recordsOf(buffer, detectDelimiter(content));
   try {
-    return await readRecords(records, buffer, contactIds, limits);
+    return await readRecords(records, buffer, contacts, limits);
   } catch (error) {
     const e = error as { lines?: number; message: string; code?: string };
     if (!e.code?.startsWith('CSV_')) throw error;
@@ -167,9 +214,10 @@ export async function parseSitesCsv(
 async function readRecords(
   records: AsyncGenerator<ParsedRecord>,
   buffer: Buffer,
-  contactIds: ReadonlySet<string>,
+  contacts: readonly CsvContact[],
   limits: CsvLimits,
 ): Promise<CsvResult> {
+  const resolveContact = contactResolver(contacts);
   const first = await records.next();
   const header = first.done ? undefined : first.value;
   if (!header)
@@ -228,7 +276,8 @@ async function readRecords(
     }
     const raw: Record<string, string> = {};
     columns.forEach((column, i) => {
-      const cell = record[i]?.trim();
+      // A quoted line break (an address on two lines) is kept, as one \n whatever the file's line ends.
+      const cell = record[i]?.trim().replace(/\r\n?/g, '\n');
       if (column && cell) raw[column] = cell;
     });
     const parsed = rowSchema.safeParse(raw);
@@ -237,7 +286,16 @@ async function readRecords(
         issues.push({ line, path: formatPath(issue.path), message: issue.message });
       continue;
     }
-    const { accessCurrent, accessTarget, ...site } = parsed.data;
+    const { accessCurrent, accessTarget, contactId: contactCell, ...fields } = parsed.data;
+    let site: Omit<Site, 'access'> = fields;
+    if (contactCell) {
+      const contact = resolveContact(contactCell);
+      if ('error' in contact) {
+        issues.push({ line, path: 'contactId', message: contact.error });
+        continue;
+      }
+      site = { ...fields, contactId: contact.id };
+    }
     const access = accessCurrent || accessTarget ? { current: accessCurrent, target: accessTarget } : undefined;
     sites.push({ ...site, ...(access ? { access: JSON.parse(JSON.stringify(access)) as typeof access } : {}) });
     lines.push(line);
@@ -246,8 +304,18 @@ async function readRecords(
     issues.push({ line: 2, path: 'csv', message: 'no site lines after the header' });
 
   // Cross-line rules (duplicate refs, unknown contacts) are the order's own checks.
-  for (const issue of findSiteIssues(sites, contactIds)) {
-    issues.push({ line: lines[issue.index] ?? 0, path: issue.field, message: issue.message });
+  const firstLine = new Map<string, number>();
+  sites.forEach((site, i) => {
+    if (!firstLine.has(site.ref)) firstLine.set(site.ref, lines[i] ?? 0);
+  });
+  for (const issue of findSiteIssues(sites, new Set(contacts.map((c) => c.id)))) {
+    const site = sites[issue.index];
+    // The file's own line numbers, never positions in the list.
+    const message =
+      issue.field === 'ref' && site
+        ? `duplicate site ref "${site.ref}" (already on line ${firstLine.get(site.ref) ?? '?'})`
+        : issue.message;
+    issues.push({ line: lines[issue.index] ?? 0, path: issue.field, message });
   }
 
   if (issues.length > 0) return { ok: false, issues: issues.sort((a, b) => a.line - b.line) };

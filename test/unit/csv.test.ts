@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type CsvResult, parseSitesCsv } from '../../src/projects/csv.js';
 
-const CONTACTS = new Set(['ct-1', 'ct-2']);
+const CONTACTS = [
+  { id: 'ct-1', email: 'claire.martin@client.example', firstName: 'Claire', lastName: 'Martin' },
+  { id: 'ct-2', firstName: 'Éric', lastName: 'Lefèvre' },
+];
 const FR_HEADER = 'Référence;Nom;Adresse;Code postal;Ville;Rôle;Contact;Accès actuel;Accès cible';
 const EN_HEADER = 'ref,name,address,postalCode,city,role,contactId,accessCurrent,accessTarget';
 
@@ -103,7 +106,8 @@ describe('parseSitesCsv', () => {
         '',
       ].join(eol);
       const result = ok(await parseSitesCsv(file, CONTACTS));
-      expect(result.sites[0]?.address).toBe(`12 rue de la Paix${eol}Bâtiment B`);
+      // Kept as one line break, whatever the line ends of the file.
+      expect(result.sites[0]?.address).toBe(`12 rue de la Paix\nBâtiment B`);
     }
   });
 
@@ -243,7 +247,7 @@ describe('parseSitesCsv', () => {
     expect(issues(await parseSitesCsv(file, CONTACTS))).toEqual([
       { line: 3, path: 'contactId', message: expect.stringMatching(/unknown contact "ct-3"/) },
     ]);
-    expect(issues(await parseSitesCsv(file, new Set())).map((i) => i.line)).toEqual([2, 3]);
+    expect(issues(await parseSitesCsv(file, [])).map((i) => i.line)).toEqual([2, 3]);
   });
 
   it('reports a quote that is never closed instead of throwing', async () => {
@@ -295,5 +299,30 @@ describe('parseSitesCsv', () => {
     }
     // A synchronous parse would give the timer no turn at all.
     expect(turns).toBeGreaterThan(5);
+  });
+});
+
+describe('the contact column', () => {
+  const file = (contact: string) => `ref;name;address;postalCode;city;contact\nS1;A;x;13001;V;${contact}\n`;
+  it('takes a contact’s id, email or name, in any case and with or without accents', async () => {
+    for (const cell of ['ct-2', 'Éric Lefèvre', 'lefevre eric', 'LEFÈVRE', 'M. Éric Lefèvre']) {
+      expect(ok(await parseSitesCsv(file(cell), CONTACTS)).sites[0]?.contactId, cell).toBe('ct-2');
+    }
+    expect(ok(await parseSitesCsv(file('Claire.Martin@Client.example'), CONTACTS)).sites[0]?.contactId).toBe('ct-1');
+  });
+  it('refuses a name that several contacts share, and one that no contact has', async () => {
+    const twins = [...CONTACTS, { id: 'ct-3', firstName: 'Julie', lastName: 'Martin' }];
+    expect(issues(await parseSitesCsv(file('Martin'), twins))).toEqual([
+      { line: 2, path: 'contactId', message: expect.stringMatching(/several contacts.*ct-1, ct-3/) },
+    ]);
+    expect(issues(await parseSitesCsv(file('Paul Durand'), CONTACTS))).toEqual([
+      { line: 2, path: 'contactId', message: expect.stringMatching(/unknown contact "Paul Durand"/) },
+    ]);
+  });
+  it('names the line of the first use of a repeated ref', async () => {
+    const twice = 'ref;name;address;postalCode;city\nS1;A;x;13001;V\n\nS1;B;y;13002;W\n';
+    expect(issues(await parseSitesCsv(twice, CONTACTS))).toEqual([
+      { line: 4, path: 'ref', message: 'duplicate site ref "S1" (already on line 2)' },
+    ]);
   });
 });

@@ -93,7 +93,7 @@ export function projectRoutes(
         schema: {
           tags,
           summary: 'Replace the site list from a CSV export',
-          description: `Send the file as text/csv (";" or ",", UTF-8 with or without BOM). Columns (any case or accents): ${Object.entries(
+          description: `Send the file as text/csv (";" or ",", UTF-8 with or without BOM, or Windows-1252 as French Excel writes it: detected, and said in the answer's encoding). The contact column takes a contact's id, email or name. Columns (any case or accents): ${Object.entries(
             SITE_CSV_COLUMNS,
           )
             .map(([column, aliases]) => `${column} (${aliases.join(', ')})`)
@@ -108,7 +108,7 @@ export function projectRoutes(
       async (request) => {
         const caller = callerOf(request, ['integration', 'rac', 'admin']);
         const current = await projects.get(request.params.ref, caller);
-        const parsed = await parseSitesCsv(request.body, new Set(current.contacts.map((c) => c.id)), {
+        const parsed = await parseSitesCsv(request.body, current.contacts, {
           maxRows: csv.maxRows,
         });
         if (!parsed.ok) {
@@ -123,7 +123,13 @@ export function projectRoutes(
           throw error;
         }
         const project = await projects.replaceSiteList(request.params.ref, parsed.sites, caller);
-        return { imported: parsed.sites.length, ignoredColumns: parsed.ignoredColumns, project };
+        return {
+          imported: parsed.sites.length,
+          // Said, so that a file read in the wrong encoding would be noticed (« SiÃ¨ge »).
+          encoding: request.textEncoding ?? 'utf-8',
+          ignoredColumns: parsed.ignoredColumns,
+          project,
+        };
       },
     );
   };
