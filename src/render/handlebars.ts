@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
 import { AppError } from '../errors.js';
-import type { Brand } from './brand.js';
+import { type Brand, escapeHtml } from './brand.js';
 import { blockToHtml, safeHref } from './rich-text.js';
 
 export type HandlebarsEnv = ReturnType<typeof Handlebars.create>;
@@ -20,10 +20,15 @@ export function createHandlebars(brand: Brand): HandlebarsEnv {
   );
   // Every dynamic href goes through here: anything but http(s), mailto or tel becomes "#".
   hb.registerHelper('href', (value: unknown) => (typeof value === 'string' ? (safeHref(value) ?? '#') : '#'));
+  // Text with line breaks (an address typed on two lines): escaped, each break a <br>.
+  hb.registerHelper(
+    'lines',
+    (value: unknown) => new hb.SafeString(typeof value === 'string' ? escapeHtml(value).replace(/\r?\n/g, '<br>') : ''),
+  );
   return hb;
 }
 
-const KNOWN_HELPERS = { block: true, href: true } as const;
+const KNOWN_HELPERS = { block: true, href: true, lines: true } as const;
 const RUNTIME_OPTIONS = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
 
 /**
