@@ -311,7 +311,9 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
     };
     const groups = [...new Set(sent.map((s) => `${s.agency}|${s.rac}`))].sort();
     expect(
-      report.rows.filter((row) => Number(row.surveysSent) > 0).map((row) => [`${row.agency}|${row.rac}`, pick(row)]),
+      report.rows
+        .filter((row) => Number(row.surveysSent) > 0)
+        .map((row) => [`${String(row.agency)}|${String(row.rac)}`, pick(row)]),
     ).toEqual(groups.map((key) => [key, figures(sent.filter((s) => `${s.agency}|${s.rac}` === key))]));
     expect(pick(report.totals)).toEqual(figures(sent));
     expect(pick(report.totals)).toMatchObject({ surveyAverageRating: 2.67, surveyCsat: 0.3333 });
