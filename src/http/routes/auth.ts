@@ -47,6 +47,18 @@ export function authRoutes(options: AuthRouteOptions): FastifyPluginAsyncZod {
       (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
 
+    app.get(
+      '/methods',
+      {
+        schema: {
+          tags,
+          security: [],
+          summary: 'How people may sign in here: the emailed link, and SSO when configured',
+        },
+      },
+      async () => ({ link: true, sso: people.oidc !== undefined && people.oidc !== null }),
+    );
+
     app.post(
       '/link',
       {
