@@ -1,7 +1,8 @@
 # One image for the API and the worker; the command chooses which runs:
 #   node dist/src/server.js (the default), node dist/workers/main.js, node dist/src/db/migrate-cli.js
-# Node 24 LTS; compiled JavaScript, production dependencies only, a non-root user, and tini
-# as PID 1 so that SIGTERM reaches node and zombies are reaped.
+# The API serves the web console, built here with the service. Node 24 LTS; compiled
+# JavaScript, production dependencies only, a non-root user, and tini as PID 1 so that
+# SIGTERM reaches node and zombies are reaped.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -12,6 +13,7 @@ COPY scripts ./scripts
 COPY src ./src
 COPY workers ./workers
 COPY templates ./templates
+COPY web ./web
 RUN npm run build
 
 FROM node:24-bookworm-slim AS production-dependencies

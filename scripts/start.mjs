@@ -15,7 +15,7 @@ if (!entry) {
 if (stale()) {
   if (canBuild()) {
     process.stderr.write('jalon: compiling to dist/ first (npm run build)\n');
-    build();
+    await build();
   } else {
     process.stderr.write('jalon: dist/ is missing or older than the sources, and TypeScript is not installed\n');
     process.exit(1);

@@ -39,6 +39,7 @@ import { webhookEndpointRoutes } from './http/routes/webhook-endpoints.js';
 import { surveyPageRoutes } from './http/routes/survey-page.js';
 import { surveyRoutes } from './http/routes/surveys.js';
 import { createSurveyPages } from './surveys/page.js';
+import { consoleRoutes } from './http/routes/console.js';
 
 // A CommonJS module whose default export arrives wrapped under NodeNext resolution.
 const metricsPlugin = metricsModule.default;
@@ -198,5 +199,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
     { prefix: brand.surveyPath },
   );
+  await app.register(consoleRoutes());
   return app;
 }

@@ -26,12 +26,17 @@ describe('npm start on a fresh checkout', () => {
       'src',
       'workers',
       'templates',
+      'web',
       'scripts',
       'package.json',
       'tsconfig.json',
       'tsconfig.build.json',
     ]) {
-      cpSync(join(ROOT, entry), join(checkout, entry), { recursive: true });
+      // As a fresh clone has it: without the console's build output (it is not in git).
+      cpSync(join(ROOT, entry), join(checkout, entry), {
+        recursive: true,
+        filter: (source) => !source.startsWith(join(ROOT, 'web/dist')),
+      });
     }
     symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'), 'dir');
     port = await freePort();
@@ -76,6 +81,17 @@ describe('npm start on a fresh checkout', () => {
     expect(run.output()).toContain('compiling to dist/ first');
     expect(existsSync(join(checkout, 'dist/src/main.js'))).toBe(true);
     expect(existsSync(join(checkout, 'dist/templates/accuse-reception/manifest.js'))).toBe(true);
+    // The console was built with the service, and the service serves it under its policy.
+    const page = await fetch(`http://127.0.0.1:${port}/app/projects/CMD-2026-000102`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<html lang="fr">');
+    const script = /src="(\/app\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script, html).toBeTruthy();
+    const asset = await fetch(`http://127.0.0.1:${port}${script}`, { headers: { 'accept-encoding': 'br' } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toContain('javascript');
     const stoppedAt = Date.now();
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
