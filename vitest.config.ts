@@ -19,7 +19,13 @@ export default defineConfig({
       {
         extends: true,
         // The screens and what a browser enforces (cookies, origins), in Debian's chromium.
-        test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: services, testTimeout: 120_000 },
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          // The console is built (when its sources changed) before any screen is opened.
+          globalSetup: [...services, 'test/helpers/console-build.ts'],
+          testTimeout: 120_000,
+        },
       },
       {
         extends: true,
