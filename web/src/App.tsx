@@ -1,9 +1,9 @@
 import { lazy, type ReactNode, Suspense, useCallback, useEffect, useState } from 'react';
-import { ApiError, get, post, SIGNED_OUT } from './api.js';
+import { ApiError, get, post, query, SIGNED_OUT } from './api.js';
 import { ROLE_NAMES } from './labels.js';
 import { Link, match, navigate, useLocation } from './router.js';
 import { can, SessionContext } from './session.js';
-import type { MeView } from './types.js';
+import type { MeView, MessageList } from './types.js';
 import { Alert, Loading } from './ui.js';
 import { SignIn } from './screens/SignIn.js';
 import { OrderPage } from './screens/Order.js';
@@ -41,9 +41,32 @@ const ROUTES: Route[] = [
   { pattern: '/app/admin', render: () => <Admin />, allowed: can.administer },
 ];
 
+/** How many drafts and problems wait for a RAC: the count beside « À traiter », read again on each screen. */
+function useToDo(me: MeView, path: string): string {
+  const [count, setCount] = useState('');
+  useEffect(() => {
+    if (me.role !== 'rac') return;
+    let live = true;
+    const count = (q: string) =>
+      get<MessageList>(`/v1/messages${q}`).then((l) => [l.items.length, l.nextCursor !== null] as const);
+    Promise.all([
+      count(query({ status: 'draft', rac: 'me', limit: 200 })),
+      count(query({ problem: 'true', rac: 'me', limit: 200 })),
+    ]).then(
+      ([drafts, problems]) => live && setCount(`${drafts[0] + problems[0]}${drafts[1] || problems[1] ? '+' : ''}`),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [me.role, path]);
+  return count;
+}
+
 function Navigation({ me, path }: { me: MeView; path: string }) {
+  const toDo = useToDo(me, path);
   const items: [string, string, boolean][] = [
-    ['/app/', 'À traiter', true],
+    ['/app/', toDo && toDo !== '0' ? `À traiter (${toDo})` : 'À traiter', true],
     ['/app/orders', 'Commandes', true],
     ['/app/planner', 'Planning', can.plan(me)],
     ['/app/dashboard', 'Tableau de bord', can.readStats(me)],

@@ -5,8 +5,9 @@ import type { AgencySettings } from '../../src/agencies/settings.js';
 import type { EventView } from '../../src/history/timeline.js';
 import type { History } from '../../src/history/service.js';
 import type { interventionInputSchema } from '../../src/interventions/schema.js';
-import type { interventionView } from '../../src/interventions/view.js';
-import type { ReminderSummary } from '../../src/interventions/visit-writes.js';
+import type { interventionListSchema, interventionSchema } from '../../src/interventions/schema.js';
+import type { messageListSchema, messageSummarySchema } from '../../src/messages/list-schema.js';
+import type { projectListSchema, projectSummarySchema } from '../../src/projects/list-schema.js';
 import type { keyInputSchema, KeyView } from '../../src/keys/service.js';
 import type { bulkSchema, createMessageSchema, patchMessageSchema } from '../../src/messages/schema.js';
 import type { Messages } from '../../src/messages/service.js';
@@ -27,8 +28,12 @@ export type ProjectView = Project & { deadlines: Record<DeadlineCode, Deadline> 
 export type Timeline = Awaited<ReturnType<History['timeline']>>;
 export type Preview = Awaited<ReturnType<Messages['preview']>>;
 export type BulkResult = Awaited<ReturnType<Messages['bulk']>>;
-export type Intervention = Omit<ReturnType<typeof interventionView>, 'reminders'> & { reminders: ReminderSummary[] };
-export type { ReminderSummary };
+export type Intervention = z.output<typeof interventionSchema>;
+export type InterventionList = z.output<typeof interventionListSchema>;
+export type ProjectSummary = z.output<typeof projectSummarySchema>;
+export type ProjectList = z.output<typeof projectListSchema>;
+export type MessageSummary = z.output<typeof messageSummarySchema>;
+export type MessageList = z.output<typeof messageListSchema>;
 export type RacProfileView = Awaited<ReturnType<Racs['get']>>;
 
 export type CreateMessageBody = z.input<typeof createMessageSchema>;
@@ -41,9 +46,3 @@ export type UserBody = z.input<typeof userInputSchema>;
 export type UserPatchBody = z.input<typeof userPatchSchema>;
 export type RacProfileBody = z.input<typeof racProfileInputSchema>;
 export type Recipient = NonNullable<NonNullable<CreateMessageBody['recipients']>['to']>[number];
-
-/** A page of a list endpoint. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}

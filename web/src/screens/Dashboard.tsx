@@ -167,11 +167,7 @@ export function Dashboard() {
                         const v = row[c.key];
                         return (
                           <td key={c.key}>
-                            {typeof v === 'string'
-                              ? v
-                              : c.percent
-                                ? formatPercent(v)
-                                : formatNumber(v)}
+                            {typeof v === 'string' ? v : c.percent ? formatPercent(v) : formatNumber(v)}
                           </td>
                         );
                       })}

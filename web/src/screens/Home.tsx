@@ -1,11 +1,11 @@
 import { type FormEvent, useState } from 'react';
-import { ApiError, get, query } from '../api.js';
-import { formatDateTime } from '../format.js';
-import { statusName, templateName } from '../labels.js';
+import { get, query } from '../api.js';
+import { formatDateTime, formatDay, parisToday } from '../format.js';
+import { DEADLINE_NAMES, statusName, templateName } from '../labels.js';
 import { Link, navigate } from '../router.js';
 import { can, useMe } from '../session.js';
-import type { MessageView, Page } from '../types.js';
-import { Alert, Failure, Loading, useLoad, useTitle } from '../ui.js';
+import type { MessageList, MessageSummary, ProjectList } from '../types.js';
+import { Badge, Failure, Loading, useLoad, useTitle } from '../ui.js';
 
 /** Opens an order by its reference: what an order tool's link does, typed by hand. */
 export function OpenOrder() {
@@ -23,57 +23,64 @@ export function OpenOrder() {
   );
 }
 
-function byOrder(messages: MessageView[]) {
-  const groups = new Map<string, MessageView[]>();
+/** Drafts grouped by order, the order whose next draft goes soonest first. */
+export function byOrder(messages: readonly MessageSummary[]): [string, MessageSummary[]][] {
+  const groups = new Map<string, MessageSummary[]>();
   for (const m of messages) groups.set(m.projectRef, [...(groups.get(m.projectRef) ?? []), m]);
-  return [...groups.entries()].sort((a, b) => (a[1][0]!.sendAt < b[1][0]!.sendAt ? -1 : 1));
+  for (const list of groups.values()) list.sort((a, b) => a.sendAt.localeCompare(b.sendAt));
+  return [...groups.entries()].sort((a, b) => a[1][0]!.sendAt.localeCompare(b[1][0]!.sendAt));
 }
 
-/** « À traiter »: drafts to review by order, soonest first, and the problems to fix. */
+const inDays = (days: number) => parisToday(new Date(Date.now() + days * 86_400_000));
+const more = (list: { nextCursor: string | null; items: unknown[] }) =>
+  `${list.items.length}${list.nextCursor ? '+' : ''}`;
+
+/** « À traiter »: drafts to review by order, problems with what to do, the week's visits, late deadlines. */
 export function Home() {
   const me = useMe();
   useTitle('À traiter');
-  const scope = me.role === 'rac' ? 'me' : undefined;
+  const rac = me.role === 'rac' ? 'me' : undefined;
   const drafts = useLoad(
-    () => get<Page<MessageView>>(`/v1/messages${query({ status: 'draft', rac: scope, limit: 200 })}`),
-    [scope],
+    () => get<MessageList>(`/v1/messages${query({ status: 'draft', rac, sort: 'sendAt', limit: 200 })}`),
+    [rac],
   );
-  const problems = useLoad(
-    () => get<Page<MessageView>>(`/v1/messages${query({ problem: true, rac: scope, limit: 50 })}`),
-    [scope],
+  const problems = useLoad(() => get<MessageList>(`/v1/messages${query({ problem: 'true', rac, limit: 50 })}`), [rac]);
+  const visits = useLoad(
+    () =>
+      get<MessageList>(
+        `/v1/messages${query({ template: 'rappel-intervention', rac, dueAfter: parisToday(), dueBefore: inDays(8), sort: 'sendAt', limit: 100 })}`,
+      ),
+    [rac],
   );
-  const unavailable = drafts.error instanceof ApiError && drafts.error.status === 404;
+  const late = useLoad(
+    () => get<ProjectList>(`/v1/projects${query({ rac, deadline: 'late', sort: 'deadline', limit: 50 })}`),
+    [rac],
+  );
   return (
     <>
       <h1>À traiter</h1>
       <OpenOrder />
       <section aria-labelledby="drafts-title">
-        <h2 id="drafts-title">Brouillons à relire{drafts.data ? ` (${drafts.data.items.length})` : ''}</h2>
-        {unavailable ? (
-          <Alert kind="info">Ouvrez une commande pour voir ses messages.</Alert>
-        ) : drafts.error ? (
-          <Failure error={drafts.error} />
-        ) : null}
-        {drafts.loading ? <Loading /> : null}
-        {drafts.data && drafts.data.items.length === 0 ? (
-          <p className="muted">Aucun brouillon en attente. Bravo.</p>
-        ) : null}
+        <h2 id="drafts-title">Brouillons à relire{drafts.data ? ` (${more(drafts.data)})` : ''}</h2>
+        {drafts.error ? <Failure error={drafts.error} /> : null}
+        {!drafts.data && !drafts.error ? <Loading /> : null}
+        {drafts.data && drafts.data.items.length === 0 ? <p className="muted">Aucun brouillon en attente.</p> : null}
         {drafts.data
           ? byOrder(drafts.data.items).map(([ref, items]) => (
-              <div key={ref} className="card">
+              <div key={ref} className="card" data-testid="draft-group">
                 <h3>
-                  <Link to={`/app/projects/${encodeURIComponent(ref)}`}>{ref}</Link>
+                  <Link to={`/app/projects/${encodeURIComponent(ref)}`}>{items[0]!.orderNumber}</Link>
                 </h3>
                 <ul className="plain">
-                  {items.map((m) => (
+                  {items.slice(0, 5).map((m) => (
                     <li key={m.id}>
                       <Link to={`/app/messages/${m.id}`}>{templateName(m.template)}</Link>
                       <span className="muted">
-                        {' '}
-                        · pour {m.to.map((r) => r.name ?? r.address).join(', ')} · prévu {formatDateTime(m.sendAt)}
+                        {m.subject ? ` · ${m.subject}` : ''} · prévu {formatDateTime(m.sendAt)}
                       </span>
                     </li>
                   ))}
+                  {items.length > 5 ? <li className="muted">et {items.length - 5} autres</li> : null}
                 </ul>
                 {can.send(me) && items.length > 1 ? (
                   <Link className="button secondary" to={`/app/review${query({ projectRef: ref })}`}>
@@ -85,19 +92,62 @@ export function Home() {
           : null}
       </section>
       <section aria-labelledby="problems-title">
-        <h2 id="problems-title">Problèmes</h2>
+        <h2 id="problems-title">Problèmes{problems.data ? ` (${more(problems.data)})` : ''}</h2>
+        {problems.error ? <Failure error={problems.error} /> : null}
         {problems.data && problems.data.items.length === 0 ? <p className="muted">Aucun envoi en échec.</p> : null}
         {problems.data ? (
           <ul className="plain">
             {problems.data.items.map((m) => (
               <li key={m.id}>
+                <Badge tone="problem">{statusName(m.status)}</Badge>{' '}
                 <Link to={`/app/messages/${m.id}`}>
-                  {templateName(m.template)} · {m.projectRef}
-                </Link>{' '}
-                : {statusName(m.status)}.{' '}
-                {m.status === 'bounced'
-                  ? 'L’adresse ne fonctionne pas : corrigez-la dans l’outil de commande, puis renvoyez.'
-                  : 'Vérifiez le destinataire, puis renvoyez le message.'}
+                  {templateName(m.template)} · {m.orderNumber}
+                </Link>
+                {m.problem?.reason ? <span className="muted"> · {m.problem.reason}</span> : null}
+                <br />
+                <span className="small">
+                  {m.status === 'bounced'
+                    ? 'L’adresse ne reçoit pas de courrier : corrigez-la dans l’outil de commande, puis préparez le message à nouveau.'
+                    : 'Vérifiez le destinataire, puis préparez le message à nouveau.'}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section aria-labelledby="visits-title">
+        <h2 id="visits-title">Visites des 7 prochains jours</h2>
+        {visits.error ? <Failure error={visits.error} /> : null}
+        {visits.data && visits.data.items.length === 0 ? (
+          <p className="muted">Aucune visite annoncée cette semaine.</p>
+        ) : null}
+        {visits.data ? (
+          <ul className="plain">
+            {visits.data.items.map((m) => (
+              <li key={m.id}>
+                <Link to={`/app/projects/${encodeURIComponent(m.projectRef)}`}>{m.orderNumber}</Link>
+                <span className="muted">
+                  {' '}
+                  · rappel SMS {statusName(m.status).toLowerCase()} pour le {formatDateTime(m.sendAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section aria-labelledby="late-title">
+        <h2 id="late-title">Échéances en retard{late.data ? ` (${more(late.data)})` : ''}</h2>
+        {late.error ? <Failure error={late.error} /> : null}
+        {late.data && late.data.items.length === 0 ? <p className="muted">Aucune échéance en retard.</p> : null}
+        {late.data ? (
+          <ul className="plain">
+            {late.data.items.map((p) => (
+              <li key={p.ref}>
+                <Link to={`/app/projects/${encodeURIComponent(p.ref)}`}>{p.orderNumber}</Link> · {p.client.company} ·{' '}
+                {(['clientContact', 'rlp', 'rle'] as const)
+                  .filter((code) => p.deadlines[code].state === 'late')
+                  .map((code) => `${DEADLINE_NAMES[code]} (avant le ${formatDay(p.deadlines[code].due)})`)
+                  .join(', ')}
               </li>
             ))}
           </ul>

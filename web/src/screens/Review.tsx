@@ -3,7 +3,7 @@ import { explain, get, post, query } from '../api.js';
 import { formatDateTime, parisInstant, parisToday } from '../format.js';
 import { statusName, templateName } from '../labels.js';
 import { Link } from '../router.js';
-import type { BulkBody, BulkResult, MessageView, Page } from '../types.js';
+import type { BulkBody, BulkResult, MessageList, MessageSummary, MessageView } from '../types.js';
 import { Alert, Failure, Loading, useLoad, useTitle } from '../ui.js';
 import { Content } from '../components/Content.js';
 
@@ -22,16 +22,32 @@ const contentOf = (m: MessageView) =>
         text: m.content.text ?? null,
       };
 
+function CurrentPreview({ id }: { id: string }) {
+  const message = useLoad(() => get<MessageView>(`/v1/messages/${encodeURIComponent(id)}`), [id]);
+  if (message.error) return <Failure error={message.error} />;
+  if (!message.data) return <Loading />;
+  return <Content content={contentOf(message.data)} warnings={message.data.warnings} />;
+}
+
 /** Bulk review: the drafts of an order (or of a template), stepped through with the keyboard. */
 export function Review({ search }: { search: URLSearchParams }) {
   useTitle('Relecture groupée');
   const projectRef = search.get('projectRef') ?? undefined;
   const template = search.get('template') ?? undefined;
-  const list = useLoad(
-    () => get<Page<MessageView>>(`/v1/messages${query({ status: 'draft', projectRef, template, limit: 500 })}`),
-    [projectRef, template],
-  );
-  const items = useMemo(() => list.data?.items ?? [], [list.data]);
+  const list = useLoad(async () => {
+    // Up to one bulk call's worth (500), page by page.
+    const all: MessageSummary[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: MessageList = await get<MessageList>(
+        `/v1/messages${query({ status: 'draft', projectRef, template, sort: 'sendAt', cursor, limit: 200 })}`,
+      );
+      all.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && all.length < 500);
+    return all.slice(0, 500);
+  }, [projectRef, template]);
+  const items = useMemo(() => list.data ?? [], [list.data]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [index, setIndex] = useState(0);
   const [results, setResults] = useState<BulkResult['results'] | null>(null);
@@ -138,7 +154,7 @@ export function Review({ search }: { search: URLSearchParams }) {
                           )
                         }
                       />
-                      {templateName(m.template)} · {m.to.map((t) => t.name ?? t.address).join(', ')}
+                      {templateName(m.template)} · {m.subject ?? `${m.recipientCount} destinataire(s)`}
                     </label>
                     <span className="muted small">
                       {r
@@ -152,7 +168,7 @@ export function Review({ search }: { search: URLSearchParams }) {
               })}
             </ul>
             <section className="preview" aria-label="Aperçu du brouillon">
-              {current ? <Content content={contentOf(current)} warnings={current.warnings} /> : null}
+              {current ? <CurrentPreview id={current.id} /> : null}
             </section>
           </div>
         </>
