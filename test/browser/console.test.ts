@@ -295,6 +295,110 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await context.close();
   });
 
+  it('« À traiter » groups the drafts by order, and the orders list finds an order', async () => {
+    await waitFor(async () => {
+      const found = await rows<{ id: string }>(
+        sql`select id from messages where project_ref = ${LARGE} and template_key = 'accuse-reception' and status = 'draft'`,
+      );
+      return found.length > 0 ? true : undefined;
+    });
+    const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA);
+    const group = page.getByTestId('draft-group').filter({ hasText: 'CMD-2026-000237' });
+    await expect.poll(() => group.textContent()).toContain('Accusé de réception');
+    // The count beside « À traiter » in the navigation.
+    await expect.poll(() => page.getByRole('navigation').textContent()).toMatch(/À traiter \(\d+\+?\)/);
+    expect(await page.getByText(loadFixture(OTHER).orderNumber).count()).toBe(0);
+    await expectAccessible(page, 'home');
+    await screenshots(page, 'home');
+
+    await page.getByRole('link', { name: 'Commandes' }).click();
+    await page.getByLabel('Recherche').fill('000237');
+    await expect.poll(() => page.getByTestId('orders').locator('tbody tr').count()).toBe(1);
+    expect(await page.getByTestId('orders').textContent()).toContain('237');
+    await expectAccessible(page, 'orders');
+    await screenshots(page, 'orders');
+    await context.close();
+  });
+
+  it('books a visit, sees the reminder it schedules, moves it, and sees the reminder move', async () => {
+    const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/projects/${SMALL}`);
+    await page.getByRole('button', { name: 'Planifier une visite' }).click();
+    const dialog = page.getByRole('dialog');
+    const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    await dialog.getByLabel('Jour').fill(day);
+    await dialog.getByLabel('Arrivée entre').fill('09:00');
+    await dialog.getByLabel('et', { exact: true }).fill('13:00');
+    await dialog.getByRole('button', { name: 'Planifier la visite' }).click();
+    const visits = page.getByTestId('visits');
+    await expect.poll(() => visits.locator('tbody tr').count(), { timeout: 10_000 }).toBe(1);
+    const reminder = async () => {
+      const [row] = await rows<{ send_at: string | Date }>(
+        sql`select send_at from messages where project_ref = ${SMALL} and template_key = 'rappel-intervention' and status <> 'cancelled'`,
+      );
+      return row ? new Date(row.send_at).getTime() : undefined;
+    };
+    const first = await waitFor(reminder);
+    await expect
+      .poll(() => visits.getByTestId('reminder').allTextContents())
+      .toContainEqual(expect.stringContaining('Rappel d’intervention (SMS) : Programmé'));
+    const shownBefore = (await visits.textContent()) ?? '';
+    await expectAccessible(page, 'visits');
+
+    await visits.getByRole('button', { name: 'Déplacer' }).click();
+    const moved = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole('dialog').getByLabel('Jour').fill(moved);
+    await page.getByRole('dialog').getByRole('button', { name: 'Déplacer la visite' }).click();
+    await expect.poll(reminder, { timeout: 10_000 }).toBe(first + 86_400_000);
+    await expect.poll(async () => (await visits.textContent()) !== shownBefore).toBe(true);
+    await screenshots(page, 'visits');
+    await context.close();
+  });
+
+  it('bulk-sends 40 visit notices, stepped through with the keyboard', async () => {
+    const data = { kind: 'access', windowStart: '2027-03-16T08:00:00+01:00', windowEnd: '2027-03-16T12:00:00+01:00' };
+    for (let i = 0; i < 40; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, j) => {
+          const siteRef = `S${String(i + j + 1).padStart(4, '0')}`;
+          const created = await p.request(p.adminKey, {
+            method: 'POST',
+            url: '/v1/messages',
+            payload: { projectRef: LARGE, template: 'avis-intervention', draft: true, data: { ...data, siteRef } },
+          });
+          expect(created.statusCode, created.body).toBe(201);
+        }),
+      );
+    }
+    const { context, page } = await signInThroughConsole(
+      browser,
+      base,
+      p.smtp,
+      LEA,
+      `/app/review?projectRef=${LARGE}&template=avis-intervention`,
+    );
+    const list = page.getByRole('list', { name: 'Brouillons' });
+    await expect.poll(() => list.locator('li').count(), { timeout: 10_000 }).toBe(40);
+    await list.locator('li').first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await list.locator('li[aria-current="true"]').getAttribute('data-index')).toBe('2');
+    await expect.poll(() => page.frameLocator('iframe.mail-frame').locator('body').textContent()).toContain('16 mars');
+    // Space unticks one, and ticks it again.
+    await page.keyboard.press(' ');
+    await expect.poll(() => page.getByRole('button', { name: /Envoyer la sélection/ }).textContent()).toContain('39');
+    await page.keyboard.press(' ');
+    await expectAccessible(page, 'bulk review');
+    await screenshots(page, 'review');
+    const before = p.smtp.received.length;
+    await page.getByRole('button', { name: 'Envoyer la sélection (40)' }).click();
+    await expect
+      .poll(() => page.locator('.alert').allTextContents(), { timeout: 20_000 })
+      .toContainEqual(expect.stringContaining('40 sur 40 traités'));
+    const sent = (await p.smtp.waitFor(before + 40, 60_000)).slice(before);
+    expect(sent.filter((m) => /intervention/i.test(m.mail.subject ?? '')).length).toBe(40);
+    await context.close();
+  });
+
   it('a RAC cannot open another RAC’s order by its URL', async () => {
     const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/projects/${OTHER}`);
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('ne fait pas partie de votre périmètre');
