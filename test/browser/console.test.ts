@@ -47,7 +47,8 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     ((await p.deps.db.execute(query)) as unknown as { rows: T[] }).rows;
 
   beforeAll(async () => {
-    p = await createPipeline('postgres');
+    // The same people sign in once per test: more links than the hourly limits allow one person.
+    p = await createPipeline('postgres', { SIGN_IN_PER_EMAIL_PER_HOUR: '1000', SIGN_IN_PER_ADDRESS_PER_HOUR: '1000' });
     await p.startWorkers();
     await p.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}`;
@@ -152,7 +153,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
       document.addEventListener('input', () => (w.lastInput = performance.now()), true);
     });
     const delays: number[] = [];
-    for (let i = 1; i <= 15; i++) {
+    for (let i = 1; i <= 30; i++) {
       const word = `mot${i}x`;
       await block.pressSequentially(` ${word}`, { delay: 15 });
       const shown = await page.waitForFunction(
@@ -200,7 +201,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
       .toContainEqual(expect.stringContaining('Le message part maintenant.'));
     const [mail] = (await p.smtp.waitFor(before + 1)).slice(before);
     expect(mail!.mail.subject).toContain('CMD-2026-000102');
-    expect(mail!.mail.text).toContain('mot15x');
+    expect(mail!.mail.text).toContain('mot30x');
 
     await page.getByRole('link', { name: /CMD-2026-000102/ }).click();
     const timeline = page.getByTestId('timeline');
@@ -211,7 +212,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
       .getByRole('button', { name: 'Voir le contenu' })
       .click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.frameLocator('iframe.mail-frame').locator('body').textContent()).toContain('mot15x');
+    await expect.poll(() => dialog.frameLocator('iframe.mail-frame').locator('body').textContent()).toContain('mot30x');
     await expectAccessible(page, 'timeline content');
     await screenshots(page, 'timeline');
     await page.keyboard.press('Escape');
