@@ -6,6 +6,7 @@ import { recordEvent } from '../history/record.js';
 import { assertProjectScope } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
 import { loadProject } from '../projects/repository.js';
+import { eraseContactFeedback } from './feedback.js';
 import { ERASED, personalTokens, scrubHtml, scrubJson, scrubText, type Tokens } from './scrub.js';
 
 /**
@@ -91,6 +92,7 @@ export function createErasure({ db, now }: { db: Db; now: () => Date }) {
         );
         result.messages = await scrubMessages(tx, ref, contactId, tokens, addresses);
         result.events = await scrubHistory(tx, ref, tokens);
+        await eraseContactFeedback(tx, ref, contactId);
         for (const visit of await tx.select().from(interventions).where(eq(interventions.projectRef, ref))) {
           if (visit.notes && scrubText(visit.notes, tokens) !== visit.notes) {
             await tx

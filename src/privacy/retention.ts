@@ -2,13 +2,14 @@ import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db/client.js';
 import { recordEvent } from '../history/record.js';
 import type { Logger } from '../logger.js';
+import { purgeFeedback, purgeUnmatchedReports } from './feedback.js';
 import { ERASED } from './scrub.js';
 import { FINISHED } from '../messages/lifecycle.js';
 
 /**
  * The retention rule: RETENTION_DAYS after an order's last recorded activity, its messages
  * lose their content and recipients and its contacts their details. Statuses, dates, counts
- * and the history's events stay; free text that may quote a person (errors) goes. Messages not
+ * and the history's events stay; free text that may quote a person (errors, survey comments, returned mail) goes. Messages not
  * finished yet (drafts, scheduled) are left alone: purging them would send an empty message.
  */
 
@@ -64,6 +65,7 @@ async function purgeProject(tx: Tx, ref: string, cutoff: Date, now: Date, retent
   await tx.execute(sql`update interventions set notes = null where project_ref = ${ref} and notes is not null`);
   await tx.execute(sql`update history_events set data = data - 'error' - 'reason'
     where project_ref = ${ref} and data ?| array['error', 'reason']`);
+  await purgeFeedback(tx, ref);
   await recordEvent(tx, {
     projectRef: ref,
     type: 'retention.purged',
@@ -97,6 +99,7 @@ export function createRetention(deps: RetentionDeps) {
       if (refs.length < PAGE) break;
       after = refs.at(-1) ?? after;
     }
+    await purgeUnmatchedReports(deps.db, cutoff);
     if (summary.projects > 0) deps.logger.info(summary, 'retention purge: old contents and contact details removed');
     return summary;
   }

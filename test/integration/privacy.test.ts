@@ -135,6 +135,22 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
   });
 
   it("erases one contact's data everywhere, keeps messages, statuses and counts", async () => {
+    // What came back from Léa: a survey answer in her own words, her link, a returned mail.
+    const [mail] = rowsOf<{ id: string }>(
+      await p.deps.db.execute(sql`select id from messages where project_ref = ${A.orderNumber} limit 1`),
+    );
+    const said = `Rappelez-moi au 06 39 93 01 23, ${lea.lastName}`;
+    await p.deps.db.execute(sql`insert into surveys (project_ref, contact_id, agency, rac_id, message_id, sent_at,
+      sent_day, rating, comment, answered_at) values (${A.orderNumber}, ${lea.id}, 'AERM', ${A.rac.id}, ${mail!.id},
+      now(), current_date, 4, ${said}, now())`);
+    await p.deps.db.execute(sql`insert into history_events (project_ref, type, actor, data) values (${A.orderNumber},
+      'survey.answered', 'questionnaire', ${JSON.stringify({ contactId: lea.id, rating: 4, comment: said })}::jsonb)`);
+    await p.deps.db.execute(sql`insert into survey_links (token_hash, project_ref, contact_id, message_id, created_at,
+      expires_at) values ('hash-of-lea', ${A.orderNumber}, ${lea.id}, ${mail!.id}, now(), now() + interval '60 days')`);
+    await p.deps.db.execute(sql`insert into bounce_reports (received_at, source, kind, message_id, recipients, raw)
+      values (now(), 'smtp', 'hard', ${mail!.id}, ${JSON.stringify([
+        { recipient: lea.email, verdict: 'hard', status: '5.1.1', diagnostic: `550 5.1.1 <${lea.email}> unknown` },
+      ])}::jsonb, ${`Final-Recipient: rfc822; ${lea.email}`})`);
     const before = await usage();
     const statuses = async () =>
       rowsOf<{ id: string; status: string }>(await p.deps.db.execute(sql`select id, status from messages order by id`));
@@ -153,7 +169,15 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
     expect(project.contacts[1]).toEqual(A.contacts[1]);
     // Nowhere in the database, in any spelling; a whole-word search for the first name in the messages.
     for (const needle of [lea.email!, lea.mobile!, '06 39 93 01 23', lea.lastName]) {
-      for (const table of ['contacts', 'messages', 'history_events', 'interventions', 'idempotency_keys']) {
+      for (const table of [
+        'contacts',
+        'messages',
+        'history_events',
+        'interventions',
+        'idempotency_keys',
+        'surveys',
+        'bounce_reports',
+      ]) {
         const found = rowsOf<{ n: number }>(
           await p.deps.db.execute(
             sql`select count(*)::int as n from ${sql.identifier(table)} t where strpos(t::text, ${needle}) > 0`,
@@ -173,6 +197,22 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
 
     expect(await statuses()).toEqual(statusesBefore);
     expect(await usage()).toEqual(before);
+    // The rating and the bounce's verdict stay for the figures; the link to answer goes.
+    const [survey] = rowsOf<{ rating: number; comment: string | null }>(
+      await p.deps.db.execute(sql`select rating, comment from surveys where contact_id = ${lea.id}`),
+    );
+    expect(survey).toEqual({ rating: 4, comment: null });
+    const [report] = rowsOf<{ recipients: unknown; raw: string | null }>(
+      await p.deps.db.execute(sql`select recipients, raw from bounce_reports where message_id = ${mail!.id}`),
+    );
+    expect(report).toEqual({
+      recipients: [{ recipient: ERASED, verdict: 'hard', status: '5.1.1', diagnostic: null }],
+      raw: null,
+    });
+    const links = rowsOf<{ n: number }>(
+      await p.deps.db.execute(sql`select count(*)::int as n from survey_links where contact_id = ${lea.id}`),
+    );
+    expect(links[0]?.n).toBe(0);
     const timeline = (await api('rac', 'GET', `/v1/projects/${A.orderNumber}/history`)).json();
     const erased = timeline.events.at(-1);
     expect(erased).toMatchObject({
@@ -207,6 +247,15 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
     await p.deps.db.execute(
       sql`update projects set updated_at = updated_at - interval '400 days' where ref = ${B.orderNumber}`,
     );
+    // B's client answered the survey in words; a returned mail nobody could place came then too.
+    const [mailB] = rowsOf<{ id: string }>(
+      await p.deps.db.execute(sql`select id from messages where project_ref = ${B.orderNumber} limit 1`),
+    );
+    await p.deps.db.execute(sql`insert into surveys (project_ref, contact_id, agency, rac_id, message_id, sent_at,
+      sent_day, rating, comment, answered_at) values (${B.orderNumber}, 'ct-1', 'AERM', ${B.rac.id}, ${mailB!.id},
+      now() - interval '400 days', current_date - 400, 5, 'Merci à Julie, très réactive', now() - interval '400 days')`);
+    await p.deps.db.execute(sql`insert into bounce_reports (received_at, source, kind, recipients, raw)
+      values (now() - interval '400 days', 'smtp', 'unknown', '[]'::jsonb, 'From: someone@x.example')`);
     const before = await usage();
     const real = p.deps.now().getTime();
     expect(await retention(new Date(real + (1095 - 401) * DAY)).purge()).toEqual({
@@ -245,6 +294,14 @@ describe.each(BACKENDS)('erasure and retention on %s', (backend) => {
     ]);
     expect((await api('admin', 'GET', `/v1/projects/${C.orderNumber}`)).json().contacts).toEqual(C.contacts);
 
+    const comments = rowsOf<{ rating: number; comment: string | null }>(
+      await p.deps.db.execute(sql`select rating, comment from surveys where project_ref = ${B.orderNumber}`),
+    );
+    expect(comments).toEqual([{ rating: 5, comment: null }]);
+    const unmatched = rowsOf<{ n: number }>(
+      await p.deps.db.execute(sql`select count(*)::int as n from bounce_reports where message_id is null`),
+    );
+    expect(unmatched[0]?.n).toBe(0);
     const purged = (await p.events(B.orderNumber)).filter((e) => e.type === 'retention.purged');
     expect(purged).toHaveLength(1);
     expect(purged[0]!.data).toMatchObject({ messages: 2, contacts: 2, retentionDays: 1095 });
