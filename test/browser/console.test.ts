@@ -249,7 +249,10 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
   it('a manager reads the dashboard and downloads the French CSV, which parses', async () => {
     const { context, page } = await signInThroughConsole(browser, base, p.smtp, MANAGER, '/app/dashboard');
     await page.getByTestId('per-rac').waitFor();
-    await expect.poll(() => page.locator('.figure').count()).toBe(5);
+    await expect.poll(() => page.locator('.figure').count()).toBe(6);
+    const surveys = page.locator('.figure', { hasText: 'Bilans de satisfaction répondus' });
+    expect(await surveys.textContent()).toMatch(/note moyenne .* satisfaits/);
+    await page.getByRole('columnheader', { name: 'Satisfaits (4–5)' }).waitFor();
     // A RAC never sees the dashboard's link; the manager sees no RAC's tools.
     expect(await page.getByRole('link', { name: 'Ma signature' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Messages envoyés' }).click();

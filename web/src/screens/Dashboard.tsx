@@ -18,6 +18,8 @@ const COLUMNS: Column[] = [
   { key: 'rleMetShare', label: 'RLE tenues', percent: true },
   { key: 'failed', label: 'Échecs' },
   { key: 'smsSegments', label: 'Segments SMS' },
+  { key: 'surveyResponseRate', label: 'Bilans répondus', percent: true },
+  { key: 'surveyCsat', label: 'Satisfaits (4–5)', percent: true },
 ];
 
 const yearAgo = () => {
@@ -35,7 +37,7 @@ function Figure({ label, value, detail }: { label: string; value: string; detail
   );
 }
 
-/** The manager's dashboard: adoption, accusés de réception, deadlines, messages by month, per RAC. */
+/** The manager's dashboard: adoption, accusés de réception, deadlines, surveys, messages by month, per RAC. */
 export function Dashboard() {
   const me = useMe();
   useTitle('Tableau de bord');
@@ -131,6 +133,15 @@ export function Dashboard() {
               label="Messages envoyés"
               value={formatNumber(totals.sent)}
               detail={`${formatNumber(totals.smsSegments)} segments SMS`}
+            />
+            <Figure
+              label="Bilans de satisfaction répondus"
+              value={formatPercent(totals.surveyResponseRate)}
+              detail={`${formatNumber(totals.surveysAnswered ?? 0)} sur ${formatNumber(totals.surveysSent ?? 0)} · note moyenne ${
+                totals.surveyAverageRating === null || totals.surveyAverageRating === undefined
+                  ? '—'
+                  : `${formatNumber(totals.surveyAverageRating)}/5`
+              } · ${formatPercent(totals.surveyCsat)} satisfaits`}
             />
           </div>
           <section aria-labelledby="chart-title">
