@@ -314,6 +314,12 @@ const ROUTES: Route[] = [
       }),
     allowed: READERS,
   },
+  // Who am I (routes/sessions.ts): every key reads its own role and scope, and nothing else's.
+  {
+    name: 'GET /v1/me',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/me' }),
+    allowed: EVERY_KEY,
+  },
   // Templates (routes/templates.ts): the catalogue is the same for everyone.
   {
     name: 'GET /v1/templates',
