@@ -9,8 +9,8 @@ import type { MessageRow } from './moves.js';
 export function createQueueMirror(producer: Producer) {
   return async function mirror(row: MessageRow, options: { moved?: boolean } = {}): Promise<void> {
     if (row.status === 'scheduled') {
-      if (options.moved) await producer.remove({ id: row.id, channel: row.channel });
-      await producer.enqueue({ id: row.id, channel: row.channel, sendAt: row.sendAt });
+      const job = { id: row.id, channel: row.channel, sendAt: row.sendAt };
+      await (options.moved ? producer.reschedule(job) : producer.enqueue(job));
     } else if (row.status === 'cancelled') {
       await producer.remove({ id: row.id, channel: row.channel });
     }

@@ -19,6 +19,12 @@ export interface ProducerOptions {
 export interface Producer {
   /** Queues the send at `sendAt`; returns false (and logs) when Redis cannot take it now. */
   enqueue(message: { id: string; channel: Channel; sendAt: Date }): Promise<boolean>;
+  /**
+   * Moves the send to a new `sendAt`. A delayed job has its delay changed in place: removing it
+   * and adding it again would leave a moment without a job, in which the reconciler could queue
+   * the message again at the time it read before the change.
+   */
+  reschedule(message: { id: string; channel: Channel; sendAt: Date }): Promise<boolean>;
   /** Removes a waiting or delayed job (a cancelled or rescheduled message). */
   remove(message: { id: string; channel: Channel }): Promise<void>;
   /** The state of each id's job (`unknown` when it has none). */
@@ -57,7 +63,9 @@ export function createProducer(options: ProducerOptions): Producer {
   };
   for (const queue of Object.values(queues)) queue.on('error', () => {});
 
-  return {
+  const delayUntil = (sendAt: Date) => Math.max(0, sendAt.getTime() - now().getTime());
+
+  const producer: Producer = {
     queue: (channel) => queues[channel],
 
     async enqueue(message) {
@@ -66,7 +74,7 @@ export function createProducer(options: ProducerOptions): Producer {
         await withTimeout(
           queues[message.channel].add(SEND_JOB, payload, {
             jobId: message.id,
-            delay: Math.max(0, message.sendAt.getTime() - now().getTime()),
+            delay: delayUntil(message.sendAt),
             attempts: options.attempts,
             backoff: { type: 'exponential', delay: options.backoffMs },
             removeOnComplete: true,
@@ -84,6 +92,21 @@ export function createProducer(options: ProducerOptions): Producer {
         );
         return false;
       }
+    },
+
+    async reschedule(message) {
+      try {
+        const job = await withTimeout(queues[message.channel].getJob(message.id), timeoutMs);
+        if (job && (await withTimeout(job.isDelayed(), timeoutMs))) {
+          await withTimeout(job.changeDelay(delayUntil(message.sendAt)), timeoutMs);
+          return true;
+        }
+      } catch (error) {
+        // Promoted meanwhile, or Redis slow: the job is replaced below instead.
+        options.logger.debug({ messageId: message.id, err: error }, 'could not change the delay of the job');
+      }
+      await producer.remove(message);
+      return producer.enqueue(message);
     },
 
     async remove(message) {
@@ -106,4 +129,5 @@ export function createProducer(options: ProducerOptions): Producer {
       connection.disconnect();
     },
   };
+  return producer;
 }
