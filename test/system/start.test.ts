@@ -94,7 +94,7 @@ describe('npm start on a fresh checkout', () => {
     expect(asset.headers.get('content-type')).toContain('javascript');
     const stoppedAt = Date.now();
     run.child.kill('SIGTERM');
-    expect((await run.exited).code).toBe(0);
+    expect((await run.exited).code, run.output()).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     // The service itself stopped, not only npm.
     expect(await answers()).toBe(false);
