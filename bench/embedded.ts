@@ -1,8 +1,8 @@
+import { freePort } from './environment.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +23,6 @@ const DURATION_MS = Number(process.env.BENCH_EMBEDDED_SECONDS ?? 30) * 1000;
 const READ_EVERY_MS = 100;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const P99_GOAL_MS = 200;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 const line = (label: string, values: number[]) => {

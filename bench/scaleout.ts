@@ -1,6 +1,6 @@
+import { freePort } from './environment.js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type BenchEnvironment, benchEnvironment, FROM, REDIS_URL } from './environment.js';
 import { fmtMs, machineLine, percentile, processTicks, rate, runBounded, sleep, TICK_MS } from './support.js';
@@ -27,15 +27,6 @@ interface Child {
   name: string;
   child: ChildProcess;
   output(): string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 function start(name: string, entry: string, env: Record<string, string>): Child {
