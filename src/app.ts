@@ -152,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           maxRows: config.CSV_MAX_ROWS,
         }),
       );
-      await v1.register(interventionRoutes(deps.interventions));
+      await v1.register(interventionRoutes(deps.interventions, deps.lists.interventions));
       await v1.register(agencyRoutes(deps.settings));
       await v1.register(keyRoutes(deps.keys));
       await v1.register(racRoutes(deps.racs));

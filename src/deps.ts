@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMessages } from './messages/service.js';
 import { createProjects } from './projects/service.js';
 import { createProjectList } from './projects/list.js';
+import { createInterventionList } from './interventions/list.js';
 import { createMessageList } from './messages/list.js';
 import { createProducer } from './queue/producer.js';
 import { createRacs } from './racs/service.js';
@@ -131,8 +132,12 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const policy = { internalDomains: config.INTERNAL_EMAIL_DOMAINS, smsCountries: config.SMS_COUNTRIES };
   const messages = createMessages({ db, renderer, producer, settings, policy, now });
   const projects = createProjects({ db, now });
-  // The lists of orders and messages (read-only; the console's and the work queues' source).
-  const lists = { projects: createProjectList({ db, now }), messages: createMessageList({ db }) };
+  // The lists of orders, messages and visits (read-only; the console's and the work queues' source).
+  const lists = {
+    projects: createProjectList({ db, now }),
+    messages: createMessageList({ db }),
+    interventions: createInterventionList({ db }),
+  };
   const interventions = createInterventions({ db, messages, settings, now });
   const racs = createRacs({ db, now });
   const history = createHistory({ db });

@@ -331,7 +331,11 @@ export const interventions = pgTable(
     ...timestamps,
     cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [primaryKey({ columns: [t.projectRef, t.id] })],
+  (t) => [
+    primaryKey({ columns: [t.projectRef, t.id] }),
+    // The agendas (GET /v1/interventions): a range of days, read in window order, page after page.
+    index('interventions_window_idx').on(t.windowStart, t.projectRef, t.id),
+  ],
 );
 
 /** Per-agency choices: reminder timing and which milestone mails are prepared or sent. */

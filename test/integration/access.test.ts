@@ -100,6 +100,15 @@ const VISIT = {
   windowEnd: VISIT_DAY.plus({ hours: 4 }).toISO() ?? '',
 };
 
+/** The visit list's filter for VISIT's day (Europe/Paris). */
+const VISIT_DAYS = `from=${VISIT_DAY.toISODate() ?? ''}&to=${VISIT_DAY.toISODate() ?? ''}`;
+/** A visit of the order on VISIT's day, booked by the service (no request of any key). */
+const bookedVisit = async ({ t, admin }: { t: TestApp; admin: Caller }) => {
+  const id = freshId('visit');
+  await t.deps.interventions.put(PROJECT.orderNumber, id, VISIT, admin);
+  return id;
+};
+
 /** An answered survey of the order, stored by the service (no request of any key). */
 const answered = async ({ t }: Setup) => {
   const contactId = freshId('ct');
@@ -463,6 +472,23 @@ const ROUTES: Route[] = [
     },
     send: (t, key, id) => t.request(key, { method: 'GET', url: `${URL}/interventions/${id}` }),
     allowed: READERS,
+  },
+  {
+    name: 'GET /v1/interventions (a visit of the order, on its day)',
+    prepare: bookedVisit,
+    send: async (t, key, id) =>
+      listed(await t.request(key, { method: 'GET', url: `/v1/interventions?${VISIT_DAYS}&limit=200` }), id),
+    allowed: READERS,
+  },
+  {
+    name: 'GET /v1/interventions (agency=AERM)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/interventions?agency=AERM' }),
+    allowed: { ...READERS, racOther: 200 },
+  },
+  {
+    name: 'GET /v1/interventions (rac=me)',
+    send: (t, key) => t.request(key, { method: 'GET', url: '/v1/interventions?rac=me' }),
+    allowed: { ...ACTS_FOR_NO_RAC, racOwn: 200, racOther: 200, racOwnIdOtherAgency: 200 },
   },
   // Interventions (routes/interventions.ts): planners within the order's scope; a fresh visit per cell.
   {
@@ -1443,6 +1469,18 @@ const PEOPLE_ROUTES: PeopleRoute[] = [
     name: 'GET /v1/projects/{ref}/interventions',
     send: (s, p) => as(s, p, { method: 'GET', url: `${URL}/interventions` }),
     allowed: PEOPLE_READERS,
+  },
+  {
+    name: 'GET /v1/interventions (a visit of the order, on its day)',
+    prepare: bookedVisit,
+    send: async (s, p, id) =>
+      listed(await as(s, p, { method: 'GET', url: `/v1/interventions?${VISIT_DAYS}&limit=200` }), id),
+    allowed: PEOPLE_READERS,
+  },
+  {
+    name: 'GET /v1/interventions (agency=AERM)',
+    send: (s, p) => as(s, p, { method: 'GET', url: '/v1/interventions?agency=AERM' }),
+    allowed: { ...PEOPLE_READERS, racOther: 200, pRacOther: 200 },
   },
 ];
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgendaItem } from '../../src/interventions/list-schema.js';
 import type { MessageSummary } from '../../src/messages/list-schema.js';
 import type { ProjectSummary } from '../../src/projects/list-schema.js';
 import type { ProjectInput } from '../../src/projects/schema.js';
@@ -443,6 +444,139 @@ describe.each(BACKENDS)('lists on %s', (backend) => {
       expect((await get(keys.managerIDF, `/v1/projects/${order.orderNumber}/interventions`)).status).toBe(403);
       const empty = await get(keys.admin, `/v1/projects/${IDF.orderNumber}/interventions`);
       expect(empty.body).toEqual({ items: [] });
+    });
+  });
+
+  describe('GET /v1/interventions', () => {
+    // Days of their own (the order's visits above are 20 and 27 days ahead): a Tuesday 40 days on.
+    const day = DateTime.now().setZone('Europe/Paris').plus({ days: 40 }).set({ weekday: 2 }).startOf('day');
+    const D = day.toISODate() ?? '';
+    const NEXT = day.plus({ days: 1 }).toISODate() ?? '';
+    const agenda = async (key: string, query: string) => {
+      const { status, body } = await get(key, `/v1/interventions?${query}`);
+      expect(status, JSON.stringify(body)).toBe(200);
+      return body as unknown as { items: AgendaItem[]; nextCursor: string | null };
+    };
+    const ids = (items: AgendaItem[]) => items.map((v) => `${v.projectRef}/${v.id}`);
+
+    beforeAll(async () => {
+      // 00:30 on the next day, Paris time, is still the day before in UTC: it belongs to NEXT.
+      const visits: [ProjectInput, string, DateTime][] = [
+        [AERM[1]!, 'agenda-laurent', day.set({ hour: 14 })],
+        [AERM[0]!, 'agenda-roux', day.set({ hour: 8 })],
+        [IDF, 'agenda-idf', day.set({ hour: 10 })],
+        [AERM[4]!, 'agenda-roux-night', day.plus({ days: 1 }).set({ minute: 30 })],
+        [AERM[0]!, 'agenda-roux-cancelled', day.set({ hour: 8 })],
+      ];
+      for (const [order, id, start] of visits) {
+        const booked = await t.request(t.adminKey, {
+          method: 'PUT',
+          url: `/v1/projects/${order.orderNumber}/interventions/${id}`,
+          payload: {
+            siteRef: order.sites[0]!.ref,
+            kind: 'service',
+            windowStart: start.toISO(),
+            windowEnd: start.plus({ hours: 4 }).toISO(),
+          },
+        });
+        expect(booked.statusCode, booked.body).toBe(201);
+      }
+      const cancelled = await t.request(t.adminKey, {
+        method: 'DELETE',
+        url: `/v1/projects/${AERM[0]!.orderNumber}/interventions/agenda-roux-cancelled`,
+      });
+      expect(cancelled.statusCode, cancelled.body).toBe(200);
+    });
+
+    it('lists the visits of Paris days in window order, with their order, site, contact and reminders', async () => {
+      const { items, nextCursor } = await agenda(keys.admin, `from=${D}&to=${NEXT}`);
+      expect(ids(items)).toEqual([
+        `${AERM[0]!.orderNumber}/agenda-roux`,
+        `${AERM[0]!.orderNumber}/agenda-roux-cancelled`,
+        `${IDF.orderNumber}/agenda-idf`,
+        `${AERM[1]!.orderNumber}/agenda-laurent`,
+        `${AERM[4]!.orderNumber}/agenda-roux-night`,
+      ]);
+      expect(nextCursor).toBeNull();
+      const first = items[0]!;
+      expect(first).toMatchObject({
+        orderNumber: AERM[0]!.orderNumber,
+        agency: 'AERM',
+        rac: { id: 'rac-roux', displayName: 'Baptiste Roux (Montpellier)' },
+        client: { company: AERM[0]!.client.company },
+        site: { name: AERM[0]!.sites[0]!.name, city: 'Montpellier' },
+        status: 'booked',
+        kind: 'service',
+        windowStart: day.set({ hour: 8 }).toISO(),
+      });
+      expect(first.contact?.name).toContain(AERM[0]!.contacts[0]!.lastName);
+      expect(first.reminders.map((r) => r.template)).toEqual(
+        expect.arrayContaining(['avis-intervention', 'rappel-intervention']),
+      );
+      expect(first.reminders.find((r) => r.template === 'rappel-intervention')?.segments).toBeGreaterThan(0);
+      // The night visit is on NEXT only, although its UTC date is D.
+      expect(ids((await agenda(keys.admin, `from=${D}&to=${D}`)).items)).not.toContain(
+        `${AERM[4]!.orderNumber}/agenda-roux-night`,
+      );
+      expect(ids((await agenda(keys.admin, `from=${NEXT}&to=${NEXT}`)).items)).toEqual([
+        `${AERM[4]!.orderNumber}/agenda-roux-night`,
+      ]);
+      expect(ids((await agenda(keys.admin, `from=${D}&to=${NEXT}&status=cancelled`)).items)).toEqual([
+        `${AERM[0]!.orderNumber}/agenda-roux-cancelled`,
+      ]);
+    });
+
+    it('shows each caller its scope: every agency, its agency, or its own orders', async () => {
+      const range = `from=${D}&to=${NEXT}&status=booked`;
+      expect(ids((await agenda(keys.managerAERM, range)).items)).toEqual([
+        `${AERM[0]!.orderNumber}/agenda-roux`,
+        `${AERM[1]!.orderNumber}/agenda-laurent`,
+        `${AERM[4]!.orderNumber}/agenda-roux-night`,
+      ]);
+      expect(ids((await agenda(keys.managerIDF, range)).items)).toEqual([`${IDF.orderNumber}/agenda-idf`]);
+      expect(ids((await agenda(keys.roux, range)).items)).toEqual([
+        `${AERM[0]!.orderNumber}/agenda-roux`,
+        `${AERM[4]!.orderNumber}/agenda-roux-night`,
+      ]);
+      expect(ids((await agenda(keys.roux, `${range}&rac=me`)).items)).toHaveLength(2);
+      expect(ids((await agenda(keys.admin, `${range}&agency=IDF`)).items)).toEqual([`${IDF.orderNumber}/agenda-idf`]);
+      expect(ids((await agenda(keys.admin, `${range}&rac=rac-laurent`)).items)).toEqual([
+        `${AERM[1]!.orderNumber}/agenda-laurent`,
+      ]);
+      expect((await get(keys.managerAERM, `/v1/interventions?agency=IDF`)).status).toBe(403);
+      expect((await get(keys.roux, `/v1/interventions?rac=rac-laurent`)).status).toBe(403);
+      expect((await get(keys.managerAERM, `/v1/interventions?rac=me`)).status).toBe(400);
+    });
+
+    it('pages by cursor without repeating or skipping a visit', async () => {
+      const everything = ids((await agenda(keys.admin, `from=${D}&to=${NEXT}`)).items);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: AgendaItem[]; nextCursor: string | null } = await agenda(
+          keys.admin,
+          `from=${D}&to=${NEXT}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...ids(page.items));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).toEqual(everything);
+    });
+
+    it('refuses a bad day, a range ending before it starts, and a foreign cursor, naming the field', async () => {
+      const cases: [string, string][] = [
+        ['from=2026-02-30', 'querystring.from'],
+        ['to=03/12/2026', 'querystring.to'],
+        [`from=${NEXT}&to=${D}`, 'querystring.to'],
+        ['status=done', 'querystring.status'],
+        ['cursor=bm9wZQ', 'querystring.cursor'],
+      ];
+      for (const [query, path] of cases) {
+        const { status, body } = await get(keys.admin, `/v1/interventions?${query}`);
+        expect(status, query).toBe(400);
+        expect(JSON.stringify(body), query).toContain(path);
+      }
     });
   });
 });

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { interventionInputSchema, interventionListSchema, interventionSchema } from '../../interventions/schema.js';
+import type { InterventionListing } from '../../interventions/list.js';
+import { agendaSchema, interventionListQuerySchema } from '../../interventions/list-schema.js';
 import type { Interventions } from '../../interventions/service.js';
 import { ref } from '../../projects/fields.js';
 import { callerOf } from '../auth.js';
@@ -10,8 +12,24 @@ const orderParams = z.object({ ref });
 const tags = ['interventions'];
 const PLANNERS = ['integration', 'rac', 'planner', 'admin'] as const;
 
-export function interventionRoutes(interventions: Interventions): FastifyPluginAsyncZod {
+export function interventionRoutes(interventions: Interventions, list: InterventionListing): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/interventions',
+      {
+        schema: {
+          tags,
+          summary: "The visits of the orders the caller may see, earliest first: an agency's or a RAC's agenda",
+          description:
+            'A planner or a manager reads its agency, a RAC its own orders, a national key every agency. ' +
+            '`from` and `to` are days in Europe/Paris, both included. Pages follow `nextCursor` (null on the ' +
+            "last page); a filter outside the caller's scope is refused with 403.",
+          querystring: interventionListQuerySchema,
+          response: { 200: agendaSchema },
+        },
+      },
+      async (request) => list(request.query, callerOf(request)),
+    );
     app.get(
       '/projects/:ref/interventions',
       {

@@ -1,0 +1,1 @@
+CREATE INDEX "interventions_window_idx" ON "interventions" USING btree ("window_start","project_ref","id");
