@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { brandSchema } from './render/brand.js';
 
 /**
  * The environment of the service, parsed once. This is the only module that reads
@@ -40,6 +44,12 @@ const list = (item: RegExp, what: string) =>
     )
     .pipe(z.array(z.string().regex(item, `expected ${what}`)));
 
+/** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
+const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
+
+// Replies go to the RAC, but bounces and stray replies to the sending address must reach a mailbox.
+const NO_REPLY = /no-?reply|ne-?pas-?r[ée]pondre/i;
+
 const envSchema = z
   .object({
     PORT: int(0, 65535).default(3000),
@@ -55,11 +65,11 @@ const envSchema = z
     EMAIL_TRANSPORT: z.enum(['smtp', 'outbox'], { error: 'expected smtp or outbox' }).default('outbox'),
     OUTBOX_DIR: z.string().min(1).default('./outbox'),
     SMTP_URL: url(['smtp:', 'smtps:']).optional(),
-    // Unset: the brand file's sender. Replies go to the RAC, but bounces and stray replies must reach a mailbox.
+    // Unset: the sender of the brand file (templates/brand.json), see withDerivedDefaults.
     EMAIL_FROM: z
       .string()
       .min(3)
-      .refine((value) => !/no-?reply|ne-?pas-?r[ée]pondre/i.test(value), 'a monitored address, not a no-reply one')
+      .refine((value) => !NO_REPLY.test(value), 'a monitored address, not a no-reply one')
       .optional(),
     SMS_TRANSPORT: z.enum(['twilio', 'outbox'], { error: 'expected twilio or outbox' }).default('outbox'),
     TWILIO_ACCOUNT_SID: z
@@ -72,7 +82,8 @@ const envSchema = z
       .regex(/^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'expected an alphanumeric sender of 1 to 11 characters')
       .optional(),
     TWILIO_API_BASE_URL: url(['http:', 'https:']).optional(),
-    PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
+    // Unset: the address the API listens on (HOST and PORT), see withDerivedDefaults.
+    PUBLIC_BASE_URL: url(['http:', 'https:']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(2 * 1024 * 1024),
     RATE_LIMIT_PER_MINUTE: int(1, 1_000_000).default(600),
@@ -93,7 +104,11 @@ const envSchema = z
       .regex(/^jln_[A-Za-z0-9]{8}_[A-Za-z0-9]{32,}$/, 'expected a key of the form jln_XXXXXXXX_…')
       .optional(),
     // Unset: the templates shipped with the code (templates/, or dist/templates once compiled).
-    TEMPLATES_DIR: z.string().min(1).optional(),
+    TEMPLATES_DIR: z
+      .string()
+      .min(1)
+      .default(BUNDLED_TEMPLATES)
+      .transform((dir) => resolve(dir)),
     TEMPLATES_WATCH: bool.default(false),
     SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
     EMAIL_CONCURRENCY: int(1, 500).default(10),
@@ -227,7 +242,13 @@ const envSchema = z
     }
   });
 
-export type Config = z.output<typeof envSchema> & { embedded: boolean };
+type Env = z.output<typeof envSchema>;
+
+export type Config = Omit<Env, 'EMAIL_FROM' | 'PUBLIC_BASE_URL'> & {
+  EMAIL_FROM: string;
+  PUBLIC_BASE_URL: string;
+  embedded: boolean;
+};
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -250,5 +271,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : '';
     throw new ConfigError(`Invalid configuration: ${name}: ${issue?.message ?? 'invalid'}${shown}`);
   }
-  return { ...result.data, embedded: result.data.DATABASE_URL === undefined };
+  return withDerivedDefaults(result.data);
+}
+
+/**
+ * The defaults that depend on other settings. A first start then sends from the brand's own
+ * address and writes links that open on this machine; explicit settings always win.
+ */
+function withDerivedDefaults(env: Env): Config {
+  return {
+    ...env,
+    EMAIL_FROM: env.EMAIL_FROM ?? brandSender(env.TEMPLATES_DIR),
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL ?? listenUrl(env.HOST, env.PORT),
+    embedded: env.DATABASE_URL === undefined,
+  };
+}
+
+/** `Name <address>` from the brand file's sender; the template loader checks the rest of the file. */
+function brandSender(templatesDir: string): string {
+  const file = join(templatesDir, 'brand.json');
+  let sender;
+  try {
+    sender = brandSchema.shape.sender.parse((JSON.parse(readFileSync(file, 'utf8')) as { sender?: unknown }).sender);
+  } catch {
+    throw new ConfigError(`Invalid configuration: EMAIL_FROM: unset, and ${file} has no valid sender to use instead`);
+  }
+  if (NO_REPLY.test(sender.address)) {
+    throw new ConfigError(
+      `Invalid configuration: EMAIL_FROM: unset, and the sender of ${file} is a no-reply address; use a monitored one`,
+    );
+  }
+  return `${sender.name} <${sender.address}>`;
+}
+
+/**
+ * The base URL of the address the API listens on. A wildcard address is not one a browser can
+ * open, so it becomes localhost; PORT=0 (any free port) has no address to derive.
+ */
+export function listenUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return port === 0 ? `http://${name}` : `http://${name}:${port}`;
 }

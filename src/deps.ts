@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createBounceIntake } from './bounces/intake.js';
 import { createSuppressionFollowup } from './suppressions/followup.js';
@@ -42,9 +40,6 @@ import { createSurveyLinks } from './surveys/links.js';
 import { createSurveys } from './surveys/service.js';
 import { createSurveyFollowups } from './surveys/followups.js';
 
-/** The templates folder next to the code: templates/ from src/, dist/templates from dist/src/. */
-const BUNDLED_TEMPLATES = fileURLToPath(new URL('../templates', import.meta.url));
-
 function emailSender(config: Config, from: string): EmailSender {
   const bounce = config.BOUNCE_ADDRESS ? bounceAddress(config.BOUNCE_ADDRESS) : undefined;
   const dkim =
@@ -82,7 +77,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const offset = config.CLOCK_OFFSET_MS;
   const now = options.now ?? (offset === 0 ? () => new Date() : () => new Date(Date.now() + offset));
-  const templatesDir = config.TEMPLATES_DIR ? resolve(config.TEMPLATES_DIR) : BUNDLED_TEMPLATES;
+  const templatesDir = config.TEMPLATES_DIR;
   const renderer = await createRenderer({
     templatesDir,
     publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -144,8 +139,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const stats = createStats({ db, now });
   const erasure = createErasure({ db, now });
   const retention = createRetention({ db, logger, now, retentionDays: config.RETENTION_DAYS });
-  const sender = renderer.sender();
-  const email = emailSender(config, config.EMAIL_FROM ?? `${sender.name} <${sender.address}>`);
+  const email = emailSender(config, config.EMAIL_FROM);
   const sms = smsSender(config);
   const surveyLinks = createSurveyLinks({
     db,

@@ -63,7 +63,6 @@ export async function createRenderer(options: RendererOptions): Promise<Renderer
         audience: detail.audience,
       })),
     get: (key): TemplateDetail | undefined => set.templates.get(key)?.detail,
-    sender: () => ({ ...set.brand.sender }),
     brand: () => set.brand,
     asset: (name) => set.assets.get(name),
     render: (key, input): RenderResult => renderMessage(set, find(key), input, options.publicBaseUrl),

@@ -103,8 +103,6 @@ export interface Renderer {
   /** Synchronous and fast: everything expensive happened in createRenderer. Throws AppError. */
   render(key: string, input: RenderInput): RenderResult;
   renderSample(key: string, overrides?: SampleOverrides): RenderResult;
-  /** The brand's default sender, used when EMAIL_FROM is not set. */
-  sender(): { name: string; address: string };
   /** The brand file as loaded (pages of the service wear it too, the survey's). */
   brand(): Brand;
   /** A brand image (templates/assets), served to mail clients from PUBLIC_BASE_URL. */

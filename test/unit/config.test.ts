@@ -1,5 +1,11 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, listenUrl, loadConfig } from '../../src/config.js';
+
+const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 
 const SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const TWILIO = {
@@ -32,6 +38,8 @@ describe('loadConfig', () => {
       OUTBOX_DIR: './outbox',
       SMS_TRANSPORT: 'outbox',
       PUBLIC_BASE_URL: 'http://127.0.0.1:3000',
+      EMAIL_FROM: 'Orion Télécom <projets@orion-telecom.example>',
+      TEMPLATES_DIR: TEMPLATES,
       LOG_LEVEL: 'info',
       BODY_LIMIT_BYTES: 2 * 1024 * 1024,
       RATE_LIMIT_PER_MINUTE: 600,
@@ -144,5 +152,71 @@ describe('loadConfig', () => {
     expect(configError({ BOOTSTRAP_ADMIN_KEY: key }).message).not.toContain(key);
     const dbUrl = 'mysql://root:hunter2@db/jalon';
     expect(configError({ DATABASE_URL: dbUrl }).message).not.toContain('hunter2');
+  });
+});
+
+/** A copy of the shipped templates whose brand file says `sender`; removed after `use`. */
+function withBrandSender(sender: unknown, use: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'jalon-brand-'));
+  try {
+    cpSync(join(TEMPLATES, 'brand.json'), join(dir, 'brand.json'));
+    const brand = JSON.parse(readFileSync(join(dir, 'brand.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(dir, 'brand.json'), JSON.stringify({ ...brand, sender }));
+    use(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('defaults derived from other settings', () => {
+  it('sends from the sender of the brand file of TEMPLATES_DIR when EMAIL_FROM is unset', () => {
+    withBrandSender({ name: 'Autre Marque', address: 'projets@autre-marque.example' }, (dir) => {
+      expect(loadConfig({ TEMPLATES_DIR: dir }).EMAIL_FROM).toBe('Autre Marque <projets@autre-marque.example>');
+      expect(loadConfig({ TEMPLATES_DIR: dir, EMAIL_FROM: 'Jalon <jalon@operateur.example>' }).EMAIL_FROM).toBe(
+        'Jalon <jalon@operateur.example>',
+      );
+    });
+  });
+
+  it('refuses to start without EMAIL_FROM when the brand gives no usable sender', () => {
+    withBrandSender({ name: 'Autre Marque' }, (dir) => {
+      expect(configError({ TEMPLATES_DIR: dir }).message).toMatch(/^Invalid configuration: EMAIL_FROM: unset, and .*brand\.json/);
+      // An explicit address needs nothing from the brand file.
+      expect(loadConfig({ TEMPLATES_DIR: dir, EMAIL_FROM: 'projets@operateur.example' }).EMAIL_FROM).toBe(
+        'projets@operateur.example',
+      );
+    });
+    withBrandSender({ name: 'Autre Marque', address: 'no-reply@autre-marque.example' }, (dir) => {
+      expect(configError({ TEMPLATES_DIR: dir }).message).toMatch(/^Invalid configuration: EMAIL_FROM: .*no-reply/);
+    });
+    expect(configError({ TEMPLATES_DIR: join(tmpdir(), 'no-such-templates') }).message).toMatch(/EMAIL_FROM/);
+  });
+
+  it('refuses a no-reply EMAIL_FROM', () => {
+    expect(configError({ EMAIL_FROM: 'Orion <ne-pas-repondre@orion.example>' }).message).toMatch(
+      /^Invalid configuration: EMAIL_FROM: a monitored address/,
+    );
+  });
+
+  it.each([
+    [{}, 'http://127.0.0.1:3000'],
+    [{ PORT: '8080' }, 'http://127.0.0.1:8080'],
+    [{ HOST: '0.0.0.0', PORT: '3000' }, 'http://localhost:3000'],
+    [{ HOST: '::' }, 'http://localhost:3000'],
+    [{ HOST: '::1', PORT: '4000' }, 'http://[::1]:4000'],
+    [{ HOST: 'jalon.lan', PORT: '80' }, 'http://jalon.lan:80'],
+  ])('links to the address it listens on when PUBLIC_BASE_URL is unset: %j → %s', (env, expected) => {
+    const config = loadConfig(env);
+    expect(config.PUBLIC_BASE_URL).toBe(expected);
+    expect(new URL(config.PUBLIC_BASE_URL).origin).toBe(expected.replace(/:80$/, ''));
+  });
+
+  it('keeps an explicit PUBLIC_BASE_URL whatever HOST and PORT say', () => {
+    const env = { HOST: '0.0.0.0', PORT: '8080', PUBLIC_BASE_URL: 'https://jalon.operateur.example' };
+    expect(loadConfig(env).PUBLIC_BASE_URL).toBe('https://jalon.operateur.example');
+  });
+
+  it('has no port to put in the default link when any free port is asked for', () => {
+    expect(listenUrl('127.0.0.1', 0)).toBe('http://127.0.0.1');
   });
 });
