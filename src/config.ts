@@ -190,6 +190,11 @@ const envSchema = z
     // Undelivered reports from Twilio (other than « unsubscribed ») that suppress a number, within as many days.
     SUPPRESS_SMS_UNDELIVERED: int(1, 1_000).default(3),
     SUPPRESS_SMS_UNDELIVERED_DAYS: int(1, 365).default(30),
+    // The RAC's daily summary of an order's delivery problems waits this long after the first
+    // problem, so that what comes in the same burst (a returned mail per site contact) goes in one mail.
+    PROBLEM_DIGEST_DELAY_MINUTES: int(0, 720).default(20),
+    // A problem found after the day's summary went out waits for the next day's, sent at this hour (Paris).
+    PROBLEM_DIGEST_NEXT_DAY_HOUR: int(0, 23).default(8),
     // How often missed milestone deadlines are looked for (and announced once each).
     DEADLINE_CHECK_INTERVAL_MS: int(1_000, 86_400_000).default(900_000),
     // Unset: /metrics is open (bind the port to the monitoring network). Set: `Authorization: Bearer <token>`.

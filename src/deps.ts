@@ -39,6 +39,9 @@ import { surveyBase } from './render/kit.js';
 import { createSurveyLinks } from './surveys/links.js';
 import { createSurveys } from './surveys/service.js';
 import { createSurveyFollowups } from './surveys/followups.js';
+import { createDigestFollowup } from './digests/followup.js';
+import { createDigestQueue } from './digests/queue.js';
+import { createDigestSender } from './digests/send.js';
 
 function emailSender(config: Config, from: string): EmailSender {
   const bounce = config.BOUNCE_ADDRESS ? bounceAddress(config.BOUNCE_ADDRESS) : undefined;
@@ -119,7 +122,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   registerProbes(metrics, {
     db,
     now,
-    queues: () => [producer.queue('email'), producer.queue('sms'), webhookQueue.queue],
+    queues: () => [producer.queue('email'), producer.queue('sms'), webhookQueue.queue, digests.queue.queue],
   });
 
   const keys = createKeys({ db });
@@ -148,6 +151,25 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     surveyBase: surveyBase(config.PUBLIC_BASE_URL, renderer.brand()),
   });
   const surveys = createSurveys({ db, links: surveyLinks, now });
+  // The RAC's daily summary of each order's delivery problems (src/digests/).
+  const brand = renderer.brand();
+  const digests = {
+    queue: createDigestQueue({
+      redisUrl: config.REDIS_URL,
+      prefix: config.QUEUE_PREFIX,
+      logger,
+      now,
+      backoffMs: config.SEND_BACKOFF_MS,
+    }),
+    sender: createDigestSender({
+      db,
+      email,
+      now,
+      brand: { name: brand.name, colour: brand.colors.primary },
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      stuckAfterMs: config.WORKER_LOCK_MS * 2,
+    }),
+  };
   // What reacts to committed history events, dispatched by the workers (workers/followups.ts).
   const subscribers: Subscriber[] = [
     createAutomation({ db, messages, settings, logger, now }),
@@ -166,6 +188,12 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
         smsUndelivered: config.SUPPRESS_SMS_UNDELIVERED,
         smsUndeliveredDays: config.SUPPRESS_SMS_UNDELIVERED_DAYS,
       },
+    }),
+    createDigestFollowup({
+      db,
+      queue: digests.queue,
+      now,
+      timing: { delayMinutes: config.PROBLEM_DIGEST_DELAY_MINUTES, nextDayHour: config.PROBLEM_DIGEST_NEXT_DAY_HOUR },
     }),
     // Last: an event handed out again because an earlier subscriber failed is not counted twice.
     createMetricsFollowup({ db, metrics }),
@@ -198,6 +226,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     metrics,
     webhookQueue,
     webhooks,
+    digests,
     keys,
     settings,
     subscribers,
@@ -221,6 +250,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     async close() {
       await producer.close();
       await webhookQueue.close();
+      await digests.queue.close();
       await people.links.settle();
       await Promise.all([email.close(), sms.close(), renderer.close()]);
       redis.disconnect();

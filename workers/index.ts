@@ -6,6 +6,7 @@ import { createReconciler } from './reconciler.js';
 import { createDeadlineWatch } from '../src/projects/missed.js';
 import { createWebhookSweep, startWebhookWorker } from './webhooks.js';
 import { type BounceListener, startBounceListener } from './bounce-listener.js';
+import { createDigestSweep, startDigestWorker } from './digests.js';
 
 export interface Workers {
   /** The SMTP listener for returned mail, when BOUNCE_SMTP_PORT is set. */
@@ -29,18 +30,20 @@ type WorkerDeps = Pick<
   | 'webhookQueue'
   | 'bounces'
   | 'surveyLinks'
+  | 'digests'
 >;
 
 /**
  * Everything that runs in the background: one queue processor per channel and one for
  * webhooks, the follow-up dispatcher, the reconciler, the webhook sweep, the deadline check,
- * the retention purge and the listener for returned mail. `close` stops taking work and lets
+ * the retention purge, the problem summaries and their sweep, and the listener for returned mail. `close` stops taking work and lets
  * what is in flight finish, so SIGTERM loses nothing.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const { config, logger } = deps;
   const senders = startSenders(deps);
   const webhooks = startWebhookWorker(deps);
+  const digestWorker = startDigestWorker(deps);
   const dispatcher = createDispatcher({ db: deps.db, logger, now: deps.now, subscribers: deps.subscribers });
   const reconciler = createReconciler({
     db: deps.db,
@@ -51,12 +54,14 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     metrics: deps.metrics,
   });
   const sweep = createWebhookSweep(deps);
+  const digestSweep = createDigestSweep(deps);
   const deadlines = createDeadlineWatch({ db: deps.db, now: deps.now, logger });
   const retention = periodic('retention purge', deps.retention.purge, logger);
   dispatcher.start(config.FOLLOWUP_INTERVAL_MS);
   reconciler.start(config.RECONCILE_INTERVAL_MS);
   retention.start(config.PURGE_INTERVAL_MS);
   sweep.start(config.RECONCILE_INTERVAL_MS);
+  digestSweep.start(config.RECONCILE_INTERVAL_MS);
   deadlines.start(config.DEADLINE_CHECK_INTERVAL_MS);
   const bounceListener =
     deps.bounces && config.BOUNCE_SMTP_PORT !== undefined
@@ -74,8 +79,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     bounceListener,
     async close() {
       await bounceListener?.close();
-      await Promise.all([dispatcher.stop(), reconciler.stop(), retention.stop(), sweep.stop(), deadlines.stop()]);
-      await Promise.all([senders.close(), webhooks.close()]);
+      await Promise.all([
+        dispatcher.stop(),
+        reconciler.stop(),
+        retention.stop(),
+        sweep.stop(),
+        digestSweep.stop(),
+        deadlines.stop(),
+      ]);
+      await Promise.all([senders.close(), webhooks.close(), digestWorker.close()]);
     },
   };
 }

@@ -664,3 +664,56 @@ export const surveyLinks = pgTable(
   },
   (t) => [index('survey_links_message_idx').on(t.messageId), index('survey_links_project_idx').on(t.projectRef)],
 );
+
+/**
+ * The RAC's daily summary of an order's delivery problems: at most one per order and Paris
+ * day (the day it is due), whatever the number of problems, workers or restarts. The row is
+ * the truth; a queue job only says « look at it now ». `pending` collects problems until
+ * `due_at`; a worker claims it (`sending`) before mailing, so that a problem arriving
+ * meanwhile goes to the next day's summary instead of being lost.
+ */
+export const problemDigests = pgTable(
+  'problem_digests',
+  {
+    id: text('id').primaryKey(),
+    projectRef: projectRef(),
+    // The Paris day the summary goes out on.
+    day: date('day', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'skipped'] }).notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('problem_digests_day_idx').on(t.projectRef, t.day),
+    // One summary collecting per order: a new problem always knows where it goes.
+    uniqueIndex('problem_digests_open_idx')
+      .on(t.projectRef)
+      .where(sql`${t.status} = 'pending'`),
+    index('problem_digests_status_idx').on(t.status, t.dueAt),
+  ],
+);
+
+/**
+ * One problem of a summary, by the history event that revealed it (so a follow-up delivered
+ * twice adds it once). Ids and codes only: the address is read from the message when mailing.
+ */
+export const digestProblems = pgTable(
+  'digest_problems',
+  {
+    eventId: bigint('event_id', { mode: 'number' }).primaryKey(),
+    digestId: text('digest_id')
+      .notNull()
+      .references(() => problemDigests.id, { onDelete: 'cascade' }),
+    messageId: text('message_id').notNull(),
+    // The contact concerned, when the event names one; otherwise the message's main recipient.
+    contactId: text('contact_id'),
+    suppressionId: text('suppression_id'),
+    // What went wrong, as a code (src/digests/reasons.ts words it), and the remote status.
+    reason: text('reason').notNull(),
+    remoteStatus: text('remote_status'),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('digest_problems_digest_idx').on(t.digestId)],
+);

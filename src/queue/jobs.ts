@@ -30,3 +30,9 @@ export const WEBHOOK_JOB = 'deliver';
 /** A delivery of one event to one endpoint; the body is re-read from the database. */
 export const webhookJobSchema = z.object({ deliveryId: z.string().regex(/^msg_[0-9a-f]{32}$/) });
 export type WebhookJob = z.output<typeof webhookJobSchema>;
+
+/** The RAC's problem summaries: a job only says when to look at a summary; the row says what is in it. */
+export const DIGEST_QUEUE = 'digests';
+export const DIGEST_JOB = 'problem-digest';
+export const digestJobSchema = z.object({ digestId: z.uuid() });
+export type DigestJob = z.output<typeof digestJobSchema>;

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { findMessage, type MessageRow } from '../messages/moves.js';
 import type { Messages } from '../messages/service.js';
 import { loadProject } from '../projects/repository.js';
+import { twilioCode } from '../digests/reasons.js';
 import { addSuppression, type NewSuppression } from './store.js';
 
 export interface SuppressionPolicy {
@@ -32,11 +33,6 @@ const VERDICT_OF: Record<string, string> = {
   'message.recipient_bounced': 'hard',
   'message.soft_bounced': 'soft',
   'message.complained': 'complaint',
-};
-
-const twilioCode = (event: CommittedEvent): string | undefined => {
-  if (typeof event.data.errorCode === 'string') return event.data.errorCode;
-  return typeof event.data.error === 'string' ? /^Twilio \d+ \((\d{5})\)/.exec(event.data.error)?.[1] : undefined;
 };
 
 /**
@@ -124,7 +120,7 @@ export function createSuppressionFollowup(deps: SuppressionFollowupDeps): Subscr
   async function onSmsFailure(event: CommittedEvent, row: MessageRow): Promise<void> {
     const number = row.to[0]?.address;
     if (row.channel !== 'sms' || !number) return;
-    const code = twilioCode(event);
+    const code = twilioCode(event.data);
     if (code === UNSUBSCRIBED) {
       await suppress(row, {
         channel: 'sms',

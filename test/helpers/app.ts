@@ -35,7 +35,11 @@ export interface TestApp {
 let counter = 0;
 
 /** The real application on a real database of the chosen kind, with logs kept for inspection. */
-export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { now?: () => Date } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(backend);
   const config = loadConfig({
     ...TEST_SERVICE_ENV,
@@ -52,7 +56,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
   });
   const logFile = join(inject('logDir'), `${process.pid}-${Date.now()}-${counter++}.log`);
   const stream = createWriteStream(logFile);
-  const deps = await createDeps(config, { logger: createLogger(config.LOG_LEVEL, stream) });
+  const deps = await createDeps(config, { logger: createLogger(config.LOG_LEVEL, stream), now: options.now });
   const app = await buildApp(deps);
   await app.ready();
   const created = await deps.keys.create({ name: 'test admin', role: 'admin', agency: '*' });

@@ -22,24 +22,29 @@ export interface Pipeline extends TestApp {
 export async function createPipeline(
   backend: Backend,
   env: Record<string, string> = {},
-  options: { workers?: boolean } = {},
+  /** `now`: a service clock the test moves (CLOCK_OFFSET_MS is fixed at start). */
+  options: { workers?: boolean; now?: () => Date } = {},
 ): Promise<Pipeline> {
   const smtp = await startSmtpSink();
   const twilio = await startFakeTwilio();
-  const t = await createTestApp(backend, {
-    EMAIL_TRANSPORT: 'smtp',
-    SMTP_URL: smtp.url,
-    EMAIL_FROM: 'Jalon <jalon@operateur.example>',
-    SMS_TRANSPORT: 'twilio',
-    TWILIO_ACCOUNT_SID: TWILIO_SID,
-    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-    TWILIO_FROM: 'Operateur',
-    TWILIO_API_BASE_URL: twilio.url,
-    SEND_BACKOFF_MS: '50',
-    WORKER_LOCK_MS: '2000',
-    RECONCILE_INTERVAL_MS: '500',
-    ...env,
-  });
+  const t = await createTestApp(
+    backend,
+    {
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'Jalon <jalon@operateur.example>',
+      SMS_TRANSPORT: 'twilio',
+      TWILIO_ACCOUNT_SID: TWILIO_SID,
+      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+      TWILIO_FROM: 'Operateur',
+      TWILIO_API_BASE_URL: twilio.url,
+      SEND_BACKOFF_MS: '50',
+      WORKER_LOCK_MS: '2000',
+      RECONCILE_INTERVAL_MS: '500',
+      ...env,
+    },
+    { now: options.now },
+  );
   const pipeline: Pipeline = {
     ...t,
     smtp,

@@ -84,6 +84,8 @@ export const EVENT_NAMES: Record<string, string> = {
   'survey.answered': 'Bilan de satisfaction répondu',
   'contact.erased': 'Contact effacé',
   'retention.purged': 'Contenu purgé (durée de conservation)',
+  'problem_digest.sent': 'Récapitulatif des envois en échec adressé au RAC',
+  'problem_digest.skipped': 'Récapitulatif des envois en échec non adressé',
 };
 export const eventName = (type: string) => EVENT_NAMES[type] ?? type;
 
