@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 import { openDatabase } from '../src/db/client.js';
 import type { Caller } from '../src/keys/service.js';
+import { DateTime } from 'luxon';
+import { createInterventionList } from '../src/interventions/list.js';
+import { interventionListQuerySchema } from '../src/interventions/list-schema.js';
 import { createMessageList } from '../src/messages/list.js';
 import { messageListQuerySchema } from '../src/messages/list-schema.js';
 import { createProjectList } from '../src/projects/list.js';
@@ -9,7 +12,7 @@ import { projectListQuerySchema } from '../src/projects/list-schema.js';
 import { loadProject } from '../src/projects/repository.js';
 
 /**
- * The order and message lists against the data set of `npm run seed:load` (130,000 orders,
+ * The order, message and visit lists against the data set of `npm run seed:load` (130,000 orders,
  * about a million messages), through the functions the routes call (SQL and assembly; not
  * HTTP). Baselines of the same run: reading one order by its number (the floor of any request
  * that touches an order), and each list query again without the indexes made for the lists
@@ -20,10 +23,17 @@ const ITERATIONS = 40;
 const WARMUP = 3;
 // The indexes that only the lists use (the agency and RAC ones existed before, without
 // updated_at, and stay for the baseline).
-const LIST_INDEXES = ['messages_drafts_idx', 'messages_problems_idx', 'messages_updated_idx', 'projects_search_idx'];
+const LIST_INDEXES = [
+  'messages_drafts_idx',
+  'messages_problems_idx',
+  'messages_updated_idx',
+  'projects_search_idx',
+  'interventions_window_idx',
+];
 
 const admin: Caller = { kind: 'key', id: 'bench', name: 'bench admin', role: 'admin', agency: '*', racId: null };
 const manager = (agency: string): Caller => ({ ...admin, name: 'bench manager', role: 'manager', agency });
+const planner = (agency: string): Caller => ({ ...admin, name: 'bench planner', role: 'planner', agency });
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
@@ -70,6 +80,11 @@ export async function benchLists(): Promise<string> {
       createProjectList({ db: on, now: () => new Date() })(projectListQuerySchema.parse(query), caller);
     const messages = (query: Record<string, string>, caller: Caller) => (on: Db) =>
       createMessageList({ db: on })(messageListQuerySchema.parse(query), caller);
+    const visits = (query: Record<string, string>, caller: Caller) => (on: Db) =>
+      createInterventionList({ db: on })(interventionListQuerySchema.parse(query), caller);
+    const monday = DateTime.now().setZone('Europe/Paris').startOf('week');
+    const week = { from: monday.toISODate() ?? '', to: monday.plus({ days: 6 }).toISODate() ?? '' };
+    const today = DateTime.now().setZone('Europe/Paris').toISODate() ?? '';
     const client = sample.ref.replace(/^\D+0*/, '');
     const agencyManager = manager(sample.agency);
     // The fifth page of the agency's orders: the cursor is read once, the page is measured.
@@ -95,6 +110,9 @@ export async function benchLists(): Promise<string> {
       ['manager · agency · drafts', messages({ status: 'draft' }, agencyManager)],
       ['manager · agency · problems', messages({ problem: 'true' }, agencyManager)],
       ['manager · agency · one order’s messages', messages({ projectRef: sample.ref }, agencyManager)],
+      ['planner · agency · visits of this week', visits(week, planner(sample.agency))],
+      ['RAC · visits of this week (rac=me)', visits({ ...week, rac: 'me' }, rac)],
+      ['admin · national · visits of today', visits({ from: today, to: today }, admin)],
       ['admin · national · q=order number', projects({ q: sample.ref }, admin)],
       ['admin · national · q=tracking number', projects({ q: sample.tracking }, admin)],
       ['admin · national · orders, first page', projects({}, admin)],

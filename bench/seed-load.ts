@@ -1,6 +1,6 @@
 // `npm run seed:load [-- --reset] [--projects N]`: fills DATABASE_URL with a national-scale data
-// set for `npm run bench -- stats` and `-- lists`: 13 agencies, 400 RACs, two years of orders and
-// about one million messages with their history. Rows are generated inside PostgreSQL (generate_series,
+// set for `npm run bench -- stats` and `-- lists`: 13 agencies, 400 RACs, two years of orders, their
+// visits, and about one million messages with their history. Rows are generated inside PostgreSQL (generate_series,
 // one statement per chunk), which is what makes millions of rows take minutes, not hours. The
 // history holds what reports and timelines read; the worker's "message.sending" steps are left out.
 import { sql } from 'drizzle-orm';
@@ -39,6 +39,8 @@ const TEMPLATES = [
   'relance-bilan',
 ];
 const OFFSET_DAYS = [1, 10, 18, 20, 22, 24, 40, 55];
+// The days (after receipt) of an order's two visits; the notice and the reminders name them.
+const VISIT_DAYS = [21, 25] as const;
 
 const args = process.argv.slice(2);
 const url = process.env.DATABASE_URL;
@@ -76,6 +78,17 @@ const CONTACT_ROWS = `insert into contacts (project_ref, id, position, civility,
 const SITE_ROWS = `insert into sites (project_ref, ref, position, name, address, postal_code, city, role, contact_id)
   select ref, 'SU' || n, 0, 'Site principal', n || ' rue de la Gare', '75011', 'Paris', 'main', 'ct-2' from (${ORDERS}) o`;
 
+// Two visits per order, access then service, 8:00–12:00 Paris on the days of their notice and
+// first reminder; one in twenty is cancelled. Their messages are the notice and reminders below.
+const INTERVENTION_ROWS = `insert into interventions (project_ref, id, site_ref, kind, window_start, window_end, contact_id,
+    status, cancelled_at, created_at, updated_at)
+  select ref, 'visit-' || k, 'SU' || n, case k when 1 then 'access' else 'service' end,
+    (received + ${VISIT_DAYS[0]} + (k - 1) * ${VISIT_DAYS[1] - VISIT_DAYS[0]} + time '08:00') at time zone 'Europe/Paris',
+    (received + ${VISIT_DAYS[0]} + (k - 1) * ${VISIT_DAYS[1] - VISIT_DAYS[0]} + time '12:00') at time zone 'Europe/Paris',
+    'ct-2', case when (n + k) % 20 = 0 then 'cancelled' else 'booked' end,
+    case when (n + k) % 20 = 0 then received + time '10:00' end, received + time '09:00', received + time '09:00'
+  from (${ORDERS}) o cross join generate_series(1, 2) k`;
+
 // RLP held 2 to 8 days after receipt, RLE 8 to 21 days: some late; recent orders still pending.
 const MILESTONE_ROWS = `insert into milestones (project_ref, code, planned, actual)
   select ref, code, received + d, case when received + d <= current_date then received + d end
@@ -112,7 +125,7 @@ t as (
 inserted as (
   insert into messages (id, project_ref, template_key, channel, status, "to", cc, reply_to, send_at, subject, html, text,
     sms_body, sms_encoding, sms_segments, attempts, provider_id, created_by, on_behalf_of, agency, rac_id, origin,
-    created_at, updated_at, sent_at, delivered_at, failed_at, cancelled_at)
+    intervention_id, created_at, updated_at, sent_at, delivered_at, failed_at, cancelled_at)
   select id, ref, template, channel, status,
     jsonb_build_array(jsonb_build_object('address', case when channel = 'sms' then '+33639930123' else 'contact1.' || n || '@client.example' end, 'name', 'Prénom' || n || ' Nom' || n, 'contactId', 'ct-1')),
     case when channel = 'email' then jsonb_build_array(jsonb_build_object('address', rac || '@operateur.example')) else '[]'::jsonb end,
@@ -123,7 +136,8 @@ inserted as (
     case when channel = 'sms' then 'Operateur : intervention le ' || to_char(send_at, 'DD/MM') || ' entre 8h et 12h au Site principal. RAC 06 39 98 01 04' end,
     case when channel = 'sms' then 'GSM-7' end, case when channel = 'sms' then 1 + h % 2 end,
     case when sent_at is not null then 1 else 0 end, case when sent_at is not null then 'P' || id end,
-    actor, case when actor = 'order-portal' then rac end, agency, rac, origin, created, created + interval '1 hour',
+    actor, case when actor = 'order-portal' then rac end, agency, rac, origin,
+    case when slot between 2 and 5 then 'visit-' || case when slot <= 3 then 1 else 2 end end, created, created + interval '1 hour',
     sent_at, case when status = 'delivered' then sent_at + interval '10 seconds' end,
     case when status = 'failed' then coalesce(sent_at + interval '1 minute', send_at + interval '30 minutes') end,
     case when status = 'cancelled' then created + interval '10 minutes' end
@@ -174,10 +188,10 @@ try {
   );
   for (let lo = 1; lo <= PROJECTS; lo += CHUNK) {
     const hi = Math.min(PROJECTS, lo + CHUNK - 1);
-    for (const statement of [PROJECT_ROWS, CONTACT_ROWS, SITE_ROWS, MILESTONE_ROWS, MESSAGES_AND_EVENTS]) {
+    for (const statement of [PROJECT_ROWS, CONTACT_ROWS, SITE_ROWS, INTERVENTION_ROWS, MILESTONE_ROWS, MESSAGES_AND_EVENTS]) {
       await client.query(statement, [lo, hi]);
     }
-    say(`orders ${lo}–${hi} with their contacts, milestones, messages and history`);
+    say(`orders ${lo}–${hi} with their contacts, visits, milestones, messages and history`);
   }
   say('deadline marks of the orders, from their milestones');
   await client.query(MARKS_BACKFILL);
