@@ -188,7 +188,14 @@ try {
   );
   for (let lo = 1; lo <= PROJECTS; lo += CHUNK) {
     const hi = Math.min(PROJECTS, lo + CHUNK - 1);
-    for (const statement of [PROJECT_ROWS, CONTACT_ROWS, SITE_ROWS, INTERVENTION_ROWS, MILESTONE_ROWS, MESSAGES_AND_EVENTS]) {
+    for (const statement of [
+      PROJECT_ROWS,
+      CONTACT_ROWS,
+      SITE_ROWS,
+      INTERVENTION_ROWS,
+      MILESTONE_ROWS,
+      MESSAGES_AND_EVENTS,
+    ]) {
       await client.query(statement, [lo, hi]);
     }
     say(`orders ${lo}–${hi} with their contacts, visits, milestones, messages and history`);

@@ -103,10 +103,7 @@ export function createInterventionList({ db }: { db: Db }) {
     const last = page.at(-1);
     return {
       items: page.map((row) => itemOf(row, owned)),
-      nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor(SORT, last.window_start, cursorId(last))
-          : null,
+      nextCursor: rows.length > query.limit && last ? encodeCursor(SORT, last.window_start, cursorId(last)) : null,
     };
   };
 }
