@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium } from '../helpers/browser.js';
@@ -20,6 +21,7 @@ if (!available && !IN_CI) console.warn(`${CHROMIUM} is missing: the browser test
 const LEA = 'lea.laurent@orion-telecom.example';
 const MANAGER = 'manager.aerm@orion-telecom.example';
 const ADMIN = 'admin.national@orion-telecom.example';
+const PLANNER = 'planning.aerm@orion-telecom.example';
 const SMALL = 'CMD-2026-000102';
 const LARGE = 'CMD-2026-000237';
 const OTHER = 'CMD-2026-000101';
@@ -62,6 +64,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     });
     await createPerson(p, { email: MANAGER, displayName: 'Camille Manager', role: 'manager', agency: 'AERM' });
     await createPerson(p, { email: ADMIN, displayName: 'Admin National', role: 'admin', agency: '*' });
+    await createPerson(p, { email: PLANNER, displayName: 'Planning AERM', role: 'planner', agency: 'AERM' });
     for (const [ref, order] of [
       [SMALL, loadFixture(SMALL)],
       [LARGE, largeOrder()],
@@ -356,6 +359,106 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await expect.poll(async () => (await visits.textContent()) !== shownBefore).toBe(true);
     await screenshots(page, 'visits');
     await context.close();
+  });
+
+  it('the planner reads the agency’s week day by day, moves, cancels and books visits; the RAC sees her week', async () => {
+    // Three days ahead, Paris time: inside the agenda's first week whatever the day of the run.
+    const day = DateTime.now().setZone('Europe/Paris').plus({ days: 3 }).startOf('day');
+    const D = day.toISODate() ?? '';
+    const NEXT = day.plus({ days: 1 }).toISODate() ?? '';
+    const book = async (ref: string, id: string, start: DateTime, notes?: string) => {
+      const order = loadFixture(ref);
+      const booked = await p.request(p.adminKey, {
+        method: 'PUT',
+        url: `/v1/projects/${ref}/interventions/${id}`,
+        payload: {
+          siteRef: order.sites[0]!.ref,
+          kind: 'access',
+          windowStart: start.toISO(),
+          windowEnd: start.plus({ hours: 4 }).toISO(),
+          ...(notes ? { notes } : {}),
+        },
+      });
+      expect(booked.statusCode, booked.body).toBe(201);
+    };
+    await book(SMALL, 'agenda-a', day.set({ hour: 8 }), 'Technicien : Karim B.');
+    await book(OTHER, 'agenda-b', day.set({ hour: 14 }));
+    const visit = async (ref: string, id: string) =>
+      (
+        await rows<{ status: string; window_start: string | Date; notes: string | null }>(
+          sql`select status, window_start, notes from interventions where project_ref = ${ref} and id = ${id}`,
+        )
+      )[0];
+
+    const { context, page } = await signInThroughConsole(browser, base, p.smtp, PLANNER, '/app/planner');
+    const today = page.getByTestId('agenda-day').first();
+    await expect.poll(() => today.textContent()).toContain('aujourd’hui');
+    const onD = page.locator(`section[aria-labelledby="day-${D}"]`);
+    const cards = onD.getByTestId('agenda-visit');
+    await expect.poll(() => cards.count(), { timeout: 10_000 }).toBe(2);
+    const a = cards.filter({ hasText: SMALL });
+    const b = cards.filter({ hasText: OTHER });
+    expect(await a.textContent()).toContain('08:00–12:00');
+    expect(await a.textContent()).toContain(loadFixture(SMALL).sites[0]!.city);
+    expect(await a.textContent()).toContain('Technicien : Karim B.');
+    expect(await b.textContent()).toContain(loadFixture(OTHER).sites[0]!.city);
+    await expect
+      .poll(() => a.getByTestId('reminder').allTextContents())
+      .toContainEqual(expect.stringContaining('Rappel d’intervention (SMS) : Programmé'));
+    // The days are French, as the formatter writes them.
+    expect(await onD.getByRole('heading').textContent()).toMatch(
+      /^(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d+ /,
+    );
+    await expectAccessible(page, 'planner');
+    await onD.scrollIntoViewIfNeeded();
+    await screenshots(page, 'planner');
+
+    // Move A an hour later: the form opens with the visit's own values, notes kept.
+    await a.getByRole('button', { name: 'Déplacer' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Arrivée entre').fill('09:00');
+    await dialog.getByLabel('et', { exact: true }).fill('13:00');
+    await expectAccessible(page, 'planner move');
+    await dialog.getByRole('button', { name: 'Déplacer la visite' }).click();
+    await expect.poll(() => a.textContent(), { timeout: 10_000 }).toContain('09:00–13:00');
+    const movedA = await visit(SMALL, 'agenda-a');
+    expect(new Date(movedA!.window_start).toISOString()).toBe(
+      day.set({ hour: 9 }).toUTC().toISO({ suppressMilliseconds: false }),
+    );
+    expect(movedA!.notes).toBe('Technicien : Karim B.');
+
+    // Cancel B: it stays in the day, said cancelled, without actions.
+    await b.getByRole('button', { name: 'Annuler la visite' }).click();
+    await expect.poll(() => b.textContent(), { timeout: 10_000 }).toContain('Annulée');
+    expect(await b.getByRole('button').count()).toBe(0);
+    expect((await visit(OTHER, 'agenda-b'))?.status).toBe('cancelled');
+
+    // Book on the next day, from that day's section.
+    const onNext = page.locator(`section[aria-labelledby="day-${NEXT}"]`);
+    const bookedBefore = await onNext.getByTestId('agenda-visit').count();
+    await onNext.getByRole('button', { name: 'Planifier une visite ce jour' }).click();
+    await dialog.getByLabel('Commande').fill(SMALL);
+    await dialog.getByRole('button', { name: 'Continuer' }).click();
+    expect(await dialog.getByLabel('Jour').inputValue()).toBe(NEXT);
+    await dialog.getByRole('button', { name: 'Planifier la visite' }).click();
+    await expect.poll(() => onNext.getByTestId('agenda-visit').count(), { timeout: 10_000 }).toBe(bookedBefore + 1);
+
+    // A week on, then back.
+    await page.getByRole('button', { name: 'Semaine suivante' }).click();
+    await expect.poll(() => page.locator(`section[aria-labelledby="day-${D}"]`).count()).toBe(0);
+    await page.getByRole('button', { name: 'Aujourd’hui' }).click();
+    await expect.poll(() => cards.count()).toBe(2);
+    await context.close();
+
+    // Léa's « Cette semaine » shows her orders' visits (A, and the one just booked), not Roux's.
+    const rac = await signInThroughConsole(browser, base, p.smtp, LEA);
+    const week = rac.page.getByTestId('week-visits');
+    await expect.poll(() => week.textContent(), { timeout: 10_000 }).toContain(SMALL);
+    expect(await week.textContent()).toContain('09:00–13:00');
+    expect(await week.textContent()).not.toContain(OTHER);
+    await expectAccessible(rac.page, 'home');
+    await screenshots(rac.page, 'home');
+    await rac.context.close();
   });
 
   it('bulk-sends 40 visit notices, stepped through with the keyboard', async () => {

@@ -51,6 +51,12 @@ export function parisInstant(day: string, hhmm: string): string {
   return `${day}T${hhmm}:00${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
 }
 
+/** A calendar date (YYYY-MM-DD) some days later (or earlier), which has no time zone. */
+export const addDays = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+/** A calendar date's long name, « mercredi 2 décembre ». */
+export const formatLongDate = (day: string) => formatLongDay(`${day}T12:00:00Z`);
+
 /** Today in Paris, as YYYY-MM-DD. */
 export const parisToday = (now = new Date()) => wallClock(now).date;
 /** An instant's Paris date and time, for date and time inputs. */

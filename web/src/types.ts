@@ -6,6 +6,7 @@ import type { EventView } from '../../src/history/timeline.js';
 import type { History } from '../../src/history/service.js';
 import type { interventionInputSchema } from '../../src/interventions/schema.js';
 import type { interventionListSchema, interventionSchema } from '../../src/interventions/schema.js';
+import type { Agenda, AgendaItem } from '../../src/interventions/list-schema.js';
 import type { messageListSchema, messageSummarySchema } from '../../src/messages/list-schema.js';
 import type { projectListSchema, projectSummarySchema } from '../../src/projects/list-schema.js';
 import type { keyInputSchema, KeyView } from '../../src/keys/service.js';
@@ -21,6 +22,7 @@ import type { BlockSummary, TemplateDetail, TemplateSummary } from '../../src/re
 import type { MeView } from '../../src/http/routes/sessions.js';
 import type { UsageReport, UsageRow } from '../../src/stats/service.js';
 
+export type { Agenda, AgendaItem };
 export type { AgencySettings, BlockSummary, Contact, Deadline, DeadlineCode, EventView, KeyView, MeView };
 export type { MessageView, MilestoneCode, Site, TemplateDetail, TemplateSummary, UsageReport, UsageRow, UserView };
 

@@ -12,6 +12,7 @@ interface Draft {
   day: string;
   start: string;
   end: string;
+  notes: string;
 }
 
 const tomorrowPlus = (days: number) => {
@@ -19,8 +20,26 @@ const tomorrowPlus = (days: number) => {
   return parisToday(date);
 };
 
-/** Book (no visit given) or move a visit: site, kind, day and the 4-hour arrival window in Paris time. */
-function VisitForm({ project, visit, onDone }: { project: ProjectView; visit?: Intervention; onDone: () => void }) {
+/** Cancels a visit: its pending messages are cancelled, a client already told gets a cancellation. */
+export const cancelVisit = (visit: Pick<Intervention, 'projectRef' | 'id'>) =>
+  del(`/v1/projects/${encodeURIComponent(visit.projectRef)}/interventions/${encodeURIComponent(visit.id)}`);
+
+/**
+ * Book (no visit given) or move a visit: site, kind, day and the 4-hour arrival window in Paris
+ * time, and the internal notes (the technician, access codes), which no client message shows.
+ */
+export function VisitForm({
+  project,
+  visit,
+  day,
+  onDone,
+}: {
+  project: ProjectView;
+  visit?: Intervention;
+  /** The day a new visit starts on (YYYY-MM-DD); a week from today when absent. */
+  day?: string;
+  onDone: () => void;
+}) {
   const [draft, setDraft] = useState<Draft>(() =>
     visit
       ? {
@@ -29,8 +48,16 @@ function VisitForm({ project, visit, onDone }: { project: ProjectView; visit?: I
           day: parisParts(visit.windowStart).date,
           start: parisParts(visit.windowStart).time,
           end: parisParts(visit.windowEnd).time,
+          notes: visit.notes ?? '',
         }
-      : { siteRef: project.sites[0]?.ref ?? '', kind: 'access', day: tomorrowPlus(7), start: '08:00', end: '12:00' },
+      : {
+          siteRef: project.sites[0]?.ref ?? '',
+          kind: 'access',
+          day: day ?? tomorrowPlus(7),
+          start: '08:00',
+          end: '12:00',
+          notes: '',
+        },
   );
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -46,6 +73,8 @@ function VisitForm({ project, visit, onDone }: { project: ProjectView; visit?: I
         kind: draft.kind,
         windowStart: parisInstant(draft.day, draft.start),
         windowEnd: parisInstant(draft.day, draft.end),
+        // Sent on every move too: a visit written without its notes would lose them.
+        ...(draft.notes.trim() ? { notes: draft.notes.trim() } : {}),
       });
       onDone();
     } catch (failure) {
@@ -99,6 +128,14 @@ function VisitForm({ project, visit, onDone }: { project: ProjectView; visit?: I
         value={draft.end}
         onChange={(e) => set({ end: e.target.value })}
       />
+      <label htmlFor={`${prefix}-notes`}>Technicien, remarques (interne)</label>
+      <textarea
+        id={`${prefix}-notes`}
+        rows={2}
+        maxLength={1000}
+        value={draft.notes}
+        onChange={(e) => set({ notes: e.target.value })}
+      />
       <div className="form-actions">
         <button type="submit" disabled={busy}>
           {visit ? 'Déplacer la visite' : 'Planifier la visite'}
@@ -142,7 +179,7 @@ export function Visits({
   const cancel = async (visit: Intervention) => {
     setError(null);
     try {
-      await del(`/v1/projects/${encodeURIComponent(project.ref)}/interventions/${encodeURIComponent(visit.id)}`);
+      await cancelVisit(visit);
       onChange();
     } catch (failure) {
       setError(explain(failure));

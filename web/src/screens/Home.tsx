@@ -1,10 +1,18 @@
 import { type FormEvent, useState } from 'react';
 import { get, query } from '../api.js';
-import { formatDateTime, formatDay, parisToday } from '../format.js';
-import { DEADLINE_NAMES, statusName, templateName } from '../labels.js';
+import {
+  addDays,
+  formatDateTime,
+  formatDay,
+  formatLongDate,
+  formatLongDay,
+  formatTime,
+  parisToday,
+} from '../format.js';
+import { DEADLINE_NAMES, KIND_NAMES, statusName, templateName } from '../labels.js';
 import { Link, navigate } from '../router.js';
 import { can, useMe } from '../session.js';
-import type { MessageList, MessageSummary, ProjectList } from '../types.js';
+import type { Agenda, MessageList, MessageSummary, ProjectList } from '../types.js';
 import { Badge, Failure, Loading, useLoad, useTitle } from '../ui.js';
 
 /** Opens an order by its reference: what an order tool's link does, typed by hand. */
@@ -31,7 +39,6 @@ export function byOrder(messages: readonly MessageSummary[]): [string, MessageSu
   return [...groups.entries()].sort((a, b) => a[1][0]!.sendAt.localeCompare(b[1][0]!.sendAt));
 }
 
-const inDays = (days: number) => parisToday(new Date(Date.now() + days * 86_400_000));
 const more = (list: { nextCursor: string | null; items: unknown[] }) =>
   `${list.items.length}${list.nextCursor ? '+' : ''}`;
 
@@ -45,12 +52,14 @@ export function Home() {
     [rac],
   );
   const problems = useLoad(() => get<MessageList>(`/v1/messages${query({ problem: 'true', rac, limit: 50 })}`), [rac]);
+  // The week ahead, today first (as the planner): what happened earlier in the week is done.
+  const today = parisToday();
   const visits = useLoad(
     () =>
-      get<MessageList>(
-        `/v1/messages${query({ template: 'rappel-intervention', rac, dueAfter: parisToday(), dueBefore: inDays(8), sort: 'sendAt', limit: 100 })}`,
+      get<Agenda>(
+        `/v1/interventions${query({ rac, from: today, to: addDays(today, 6), status: 'booked', limit: 100 })}`,
       ),
-    [rac],
+    [rac, today],
   );
   const late = useLoad(
     () => get<ProjectList>(`/v1/projects${query({ rac, deadline: 'late', sort: 'deadline', limit: 50 })}`),
@@ -116,24 +125,34 @@ export function Home() {
         ) : null}
       </section>
       <section aria-labelledby="visits-title">
-        <h2 id="visits-title">Visites des 7 prochains jours</h2>
+        <h2 id="visits-title">Cette semaine{visits.data ? ` (${more(visits.data)})` : ''}</h2>
+        <p className="muted small">
+          Visites {rac ? 'de vos commandes ' : ''}du {formatLongDate(today)} au {formatLongDate(addDays(today, 6))}
+        </p>
         {visits.error ? <Failure error={visits.error} /> : null}
         {visits.data && visits.data.items.length === 0 ? (
-          <p className="muted">Aucune visite annoncée cette semaine.</p>
+          <p className="muted">Aucune visite planifiée d’ici une semaine.</p>
         ) : null}
-        {visits.data ? (
-          <ul className="plain">
-            {visits.data.items.map((m) => (
-              <li key={m.id}>
-                <Link to={`/app/projects/${encodeURIComponent(m.projectRef)}`}>{m.orderNumber}</Link>
+        {visits.data && visits.data.items.length > 0 ? (
+          <ul className="plain" data-testid="week-visits">
+            {visits.data.items.map((v) => (
+              <li key={`${v.projectRef}/${v.id}`}>
+                <strong>
+                  {formatLongDay(v.windowStart)}, {formatTime(v.windowStart)}–{formatTime(v.windowEnd)}
+                </strong>{' '}
+                · <Link to={`/app/projects/${encodeURIComponent(v.projectRef)}`}>{v.orderNumber}</Link>
                 <span className="muted">
                   {' '}
-                  · rappel SMS {statusName(m.status).toLowerCase()} pour le {formatDateTime(m.sendAt)}
+                  · {KIND_NAMES[v.kind]} · {v.site ? `${v.site.name}, ${v.site.city}` : v.siteRef}
+                  {v.contact ? ` · ${v.contact.name}` : ''}
                 </span>
               </li>
             ))}
           </ul>
         ) : null}
+        <p>
+          <Link to="/app/planner">Tout le planning</Link>
+        </p>
       </section>
       <section aria-labelledby="late-title">
         <h2 id="late-title">Échéances en retard{late.data ? ` (${more(late.data)})` : ''}</h2>
