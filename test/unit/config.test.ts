@@ -180,7 +180,9 @@ describe('defaults derived from other settings', () => {
 
   it('refuses to start without EMAIL_FROM when the brand gives no usable sender', () => {
     withBrandSender({ name: 'Autre Marque' }, (dir) => {
-      expect(configError({ TEMPLATES_DIR: dir }).message).toMatch(/^Invalid configuration: EMAIL_FROM: unset, and .*brand\.json/);
+      expect(configError({ TEMPLATES_DIR: dir }).message).toMatch(
+        /^Invalid configuration: EMAIL_FROM: unset, and .*brand\.json/,
+      );
       // An explicit address needs nothing from the brand file.
       expect(loadConfig({ TEMPLATES_DIR: dir, EMAIL_FROM: 'projets@operateur.example' }).EMAIL_FROM).toBe(
         'projets@operateur.example',
