@@ -60,7 +60,7 @@ export function createDigestSweep(deps: DigestDeps) {
         const state = states.get(row.id) ?? 'unknown';
         if (['unknown', 'completed', 'failed'].includes(state)) {
           if (await deps.digests.queue.enqueue({ id: row.id, dueAt: row.dueAt })) repaired++;
-        } else if (state === 'delayed' && row.dueAt.getTime() <= deps.now().getTime()) {
+        } else if (state === 'delayed' && row.status === 'pending' && row.dueAt.getTime() <= deps.now().getTime()) {
           await deps.digests.queue.promote(row.id);
           repaired++;
         }
