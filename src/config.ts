@@ -167,12 +167,16 @@ const envSchema = z
     WEBHOOK_RETRY_FOR_MS: int(1_000, 7 * 86_400_000).default(86_400_000),
     // An endpoint whose every attempt failed for this long is disabled (and its alert mailbox told).
     WEBHOOK_DISABLE_AFTER_MS: int(1_000, 30 * 86_400_000).default(3 * 86_400_000),
-    // Returned mail: outgoing mail carries `bounces+<message id>@domain` as its return path
-    // (VERP), so a bounce names its message whatever the remote server writes in it.
+    // Returned mail: outgoing mail carries `bounces+<message id>.<signature>@domain` as its
+    // return path (VERP), so a bounce names its message whatever the remote server writes in it.
     BOUNCE_ADDRESS: z
       .string()
       .regex(/^[a-z0-9._-]+@[a-z0-9.-]+\.[a-z]{2,}$/, 'expected a plain address such as bounces@operateur.example')
       .optional(),
+    // Signs the return path's tag: without it, knowing a message id would be enough to forge a
+    // bounce. Required with BOUNCE_ADDRESS and shared by every process; changing it makes the
+    // reports of mail already sent unbelievable (they are kept as unknown).
+    BOUNCE_SIGNING_SECRET: z.string().min(32, 'at least 32 characters (openssl rand -base64 32)').optional(),
     // Jalon's own SMTP listener for returned mail (relay the bounce domain's MX to it); unset: none.
     BOUNCE_SMTP_PORT: int(0, 65535).optional(),
     BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
@@ -236,6 +240,13 @@ const envSchema = z
     }
     if (env.BOUNCE_SMTP_PORT !== undefined && !env.BOUNCE_ADDRESS) {
       ctx.addIssue({ code: 'custom', path: ['BOUNCE_ADDRESS'], message: 'required when BOUNCE_SMTP_PORT is set' });
+    }
+    if (env.BOUNCE_ADDRESS && !env.BOUNCE_SIGNING_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BOUNCE_SIGNING_SECRET'],
+        message: 'required when BOUNCE_ADDRESS is set (openssl rand -base64 32)',
+      });
     }
     if (env.EMAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when EMAIL_TRANSPORT=smtp' });

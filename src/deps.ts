@@ -43,8 +43,14 @@ import { createDigestFollowup } from './digests/followup.js';
 import { createDigestQueue } from './digests/queue.js';
 import { createDigestSender } from './digests/send.js';
 
+// The configuration requires the secret with the address.
+const bounceAddressOf = (config: Config) =>
+  config.BOUNCE_ADDRESS && config.BOUNCE_SIGNING_SECRET
+    ? bounceAddress(config.BOUNCE_ADDRESS, config.BOUNCE_SIGNING_SECRET)
+    : undefined;
+
 function emailSender(config: Config, from: string): EmailSender {
-  const bounce = config.BOUNCE_ADDRESS ? bounceAddress(config.BOUNCE_ADDRESS) : undefined;
+  const bounce = bounceAddressOf(config);
   const dkim =
     config.DKIM_DOMAIN && config.DKIM_SELECTOR && config.DKIM_PRIVATE_KEY
       ? { domainName: config.DKIM_DOMAIN, keySelector: config.DKIM_SELECTOR, privateKey: config.DKIM_PRIVATE_KEY }
@@ -198,9 +204,8 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     // Last: an event handed out again because an earlier subscriber failed is not counted twice.
     createMetricsFollowup({ db, metrics }),
   ];
-  const bounces = config.BOUNCE_ADDRESS
-    ? createBounceIntake({ db, now, logger, metrics, bounce: bounceAddress(config.BOUNCE_ADDRESS) })
-    : undefined;
+  const bounce = bounceAddressOf(config);
+  const bounces = bounce ? createBounceIntake({ db, now, logger, metrics, bounce }) : undefined;
   const suppressions = createSuppressions({ db, now });
   const people = await createPeople({ db, now, email, logger, templatesDir, config });
   const probes: Probe[] = [

@@ -21,7 +21,8 @@ const reply = (code: number, text: string) => Object.assign(new Error(text), { r
 
 /**
  * Jalon's own SMTP server for returned mail: the bounce domain's MX (or the relay) hands it
- * the DSNs addressed to `bounces+<message id>@…`. It takes only those addresses and mail up to
+ * the DSNs addressed to `bounces+<message id>.<signature>@…`. It takes only those addresses
+ * (a tag whose signature is wrong gets 550) and mail up to
  * BOUNCE_MAX_BYTES; a malformed mail is refused (5xx: the sender's server keeps its copy), a
  * moment when the database is away is answered 4xx (it tries again), and nothing a remote
  * server sends can stop the listener.
@@ -36,7 +37,13 @@ export async function startBounceListener(deps: BounceListenerDeps): Promise<Bou
     maxClients: 50,
     socketTimeout: 30_000,
     onRcptTo(address, _session, callback) {
-      if (intake.accepts(address.address)) return callback();
+      const verdict = intake.check(address.address);
+      if (verdict === 'accepted') return callback();
+      if (verdict === 'forged') {
+        // Refused at the door: a tag we did not sign is a forgery or a mistake, never a report.
+        metrics.bouncesRefused.inc({ reason: 'signature' });
+        return callback(reply(550, '5.7.1 Unknown return path'));
+      }
       metrics.bouncesRefused.inc({ reason: 'recipient' });
       callback(reply(550, '5.1.1 Mailbox unavailable: this server takes returned mail only'));
     },

@@ -32,20 +32,25 @@ export class NotYetSent extends AppError {
 }
 
 const BOUNCE_ACTOR = { name: 'bounces' };
-const UUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
 /** An unrecognised mail is kept for an operator to look at, up to this much of it. */
 const KEPT_CHARS = 64 * 1024;
 
-function messageIdOf(tagged: string | undefined, original: Original): string | undefined {
-  if (tagged) return tagged;
-  const jalon = original.jalonId ? UUID.exec(original.jalonId)?.[1] : undefined;
-  if (jalon) return jalon.toLowerCase();
-  // Our Message-IDs are `<message id@domain>` (src/channels/email.ts).
-  const fromHeader = original.messageId ? /^<?([0-9a-f-]{36})@/i.exec(original.messageId.trim())?.[1] : undefined;
-  return fromHeader?.toLowerCase();
+/**
+ * The message a returned mail is about, only ever from a signed return path: the envelope
+ * recipient (or the mailbox's record of it), else one the report quotes. The ids in the quoted
+ * headers (X-Jalon-Message-Id, Message-ID, In-Reply-To) are not signed, so they are not
+ * believed. A forged tag anywhere in the envelope makes the whole mail unbelievable.
+ */
+function messageIdOf(bounce: BounceAddress, recipients: string[], original: Original): string | undefined {
+  const envelope = recipients.map((r) => readReturnPath(bounce, r));
+  if (envelope.some((p) => p.ours && p.tag === 'forged')) return undefined;
+  for (const path of [...envelope, ...original.returnPaths.map((r) => readReturnPath(bounce, r))]) {
+    if (path.ours && path.tag === 'signed') return path.messageId;
+  }
+  return undefined;
 }
 
-function kindOf(report: Report): Exclude<Intake, { outcome: 'refused' }>['kind'] {
+function kindOf(report: Report): Extract<Intake, { outcome: 'recorded' }>['kind'] {
   if (report.kind !== 'dsn') return report.kind;
   const verdicts = report.recipients.map((r) => r.verdict);
   return verdicts.includes('hard') ? 'hard' : verdicts.includes('soft') ? 'soft' : 'delayed';
@@ -105,8 +110,14 @@ export function createBounceIntake(deps: IntakeDeps) {
   }
 
   return {
-    /** Whether returned mail for this envelope recipient is taken (the bounce domain's VERP addresses). */
-    accepts: (recipient: string) => readReturnPath(deps.bounce, recipient).ours,
+    /**
+     * Whether returned mail for this envelope recipient is taken: the bounce address and its
+     * signed tags; a tag without a valid signature is told apart so that it can be refused.
+     */
+    check(recipient: string): 'accepted' | 'forged' | 'foreign' {
+      const path = readReturnPath(deps.bounce, recipient);
+      return !path.ours ? 'foreign' : path.tag === 'forged' ? 'forged' : 'accepted';
+    },
 
     async receive(raw: Buffer, envelope: { source: Source; recipients: string[] }): Promise<Intake> {
       let report: Report;
@@ -116,9 +127,9 @@ export function createBounceIntake(deps: IntakeDeps) {
         if (error instanceof MalformedMail) return { outcome: 'refused', reason: 'malformed' };
         throw error;
       }
-      const tagged = envelope.recipients.map((r) => readReturnPath(deps.bounce, r).messageId).find(Boolean);
-      const messageId = messageIdOf(tagged, report.original);
-      const kind = kindOf(report);
+      const messageId = messageIdOf(deps.bounce, envelope.recipients, report.original);
+      // What cannot be tied to a message we sent is acted on by no one, whatever it says.
+      const kind = messageId ? kindOf(report) : 'unknown';
       await db.transaction(async (tx) => {
         const row = messageId ? await findMessage(tx, messageId) : undefined;
         // Sent a moment ago and not recorded yet: answered « try again later », nothing kept.

@@ -22,6 +22,11 @@ export interface RecipientStatus {
 export interface Original {
   jalonId?: string | undefined;
   messageId?: string | undefined;
+  /**
+   * Envelope senders the report quotes (a feedback report's Original-Mail-From, the returned
+   * copy's Return-Path): our signed return path, when the report went to the bare address.
+   */
+  returnPaths: string[];
 }
 
 export type Report =
@@ -81,7 +86,7 @@ function recipientsOf(part: Part): RecipientStatus[] {
 }
 
 function originalOf(mail: Part): Original {
-  const original: Original = {};
+  const original: Original = { returnPaths: [] };
   for (const part of walk(mail)) {
     if (part === mail) continue;
     const returned =
@@ -89,6 +94,7 @@ function originalOf(mail: Part): Original {
     if (!returned) continue;
     const fields = parseHeaders(part.body.replace(/\r?\n\r?\n[\s\S]*$/, ''), false);
     original.jalonId ??= header(fields, 'x-jalon-message-id')?.trim();
+    original.returnPaths.push(...(fields.get('return-path') ?? []));
     original.messageId ??= header(fields, 'message-id')?.trim();
   }
   // Servers that quote nothing of the original often still answer it (In-Reply-To, References).
@@ -107,6 +113,7 @@ export function parseReport(raw: Buffer | string): Report {
     }
     if (part.type === 'message/feedback-report') {
       const [fields] = blocks(part.body);
+      original.returnPaths.push(...(fields?.get('original-mail-from') ?? []));
       const feedbackType = (fields && header(fields, 'feedback-type')?.toLowerCase()) ?? 'abuse';
       return {
         kind: 'complaint',
@@ -117,4 +124,20 @@ export function parseReport(raw: Buffer | string): Report {
     }
   }
   return { kind: 'unknown', original };
+}
+
+/**
+ * Whom a mail taken from a mailbox was addressed to, as the delivering server recorded it
+ * (Delivered-To, X-Original-To, Envelope-To) or as the reporting server wrote it (To): the
+ * mailbox's stand-in for the SMTP envelope. Only a signed tag among them is believed.
+ */
+export function addressedTo(raw: Buffer | string): string[] {
+  const mail = parseMail(raw);
+  const found: string[] = [];
+  for (const name of ['delivered-to', 'x-original-to', 'envelope-to', 'to']) {
+    for (const value of mail.headers.get(name) ?? []) {
+      for (const match of value.matchAll(/[^\s<>,;:"]+@[^\s<>,;:"]+/g)) found.push(match[0]);
+    }
+  }
+  return found;
 }

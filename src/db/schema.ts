@@ -570,7 +570,7 @@ export const bounceReports = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
     source: text('source', { enum: ['smtp', 'imap'] }).notNull(),
     kind: text('kind', { enum: ['hard', 'soft', 'delayed', 'complaint', 'unknown'] }).notNull(),
-    // The message it is about, when it could be told (VERP tag, or the returned headers).
+    // The message it is about, when a signed return path told it.
     messageId: text('message_id'),
     // Per recipient: the address, verdict, status and the remote server's words.
     recipients: jsonb('recipients')

@@ -90,7 +90,7 @@ export function createMetrics() {
   });
   const bouncesRefused = new Counter({
     name: 'jalon_bounces_refused_total',
-    help: 'Returned mail refused at the door, by reason (recipient, oversized, malformed)',
+    help: 'Returned mail refused, by reason (recipient, signature, oversized, malformed)',
     labelNames: ['reason'] as const,
     registers,
   });

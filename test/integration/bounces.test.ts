@@ -65,6 +65,7 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
   beforeAll(async () => {
     p = await createPipeline('postgres', {
       BOUNCE_ADDRESS: 'bounces@operateur.example',
+      BOUNCE_SIGNING_SECRET: 'bounce-signing-secret-for-the-tests',
       BOUNCE_SMTP_PORT: '0',
       BOUNCE_SMTP_HOST: '127.0.0.1',
       BOUNCE_MAX_BYTES: '65536',
@@ -92,9 +93,9 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
   });
   afterAll(async () => p?.close());
 
-  it('sends every mail with its own return path on the bounce domain', async () => {
+  it('sends every mail with its own signed return path on the bounce domain', async () => {
     const { id, envelope } = await sendTo('ct-1');
-    expect(envelope.from).toBe(`bounces+${id}@operateur.example`);
+    expect(envelope.from).toMatch(new RegExp(`^bounces\\+${id}\\.[a-z2-7]{10}@operateur\\.example$`));
     expect(envelope.to).toContain(contact('ct-1').email);
   });
 
@@ -175,7 +176,7 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
     const { id, envelope } = await sendTo('ct-2', SMALL);
     const recipient = SMALL.contacts.find((c) => c.id === 'ct-2')!.email!;
     const raw = bounceFrom('arf-abuse', { returnPath: envelope.from, recipient, messageId: id });
-    // Feedback loops report to the registered address itself, untagged: the returned headers say which message.
+    // Feedback loops report to the registered address itself, untagged: the report quotes the signed return path.
     expect(await returnMail(port, 'bounces@operateur.example', raw)).toMatch(/^250/);
     const suppression = await suppressionOf(recipient);
     expect(suppression).toMatchObject({ reason: 'complaint', expiresAt: null, active: true });
@@ -326,5 +327,42 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
     });
     expect(await returnMail(port, envelope.from, ok)).toMatch(/^250/);
     await p.waitForStatus(id, ['bounced']);
+  });
+  it('refuses a tag without its signature, and believes no unsigned id a report quotes', async () => {
+    const { id, envelope } = await sendTo('ct-2', PAIR);
+    const recipient = PAIR.contacts.find((c) => c.id === 'ct-2')!.email!;
+    const signature = envelope.from.slice(envelope.from.indexOf('.') + 1, envelope.from.indexOf('@'));
+    const wrong = signature.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+    const before = await reports();
+    for (const forged of [`bounces+${id}@operateur.example`, `bounces+${id}.${wrong}@operateur.example`]) {
+      const raw = bounceFrom('postfix-user-unknown', { returnPath: forged, recipient, messageId: id });
+      await expect(returnMail(port, forged, raw), forged).rejects.toMatchObject({ responseCode: 550 });
+    }
+    expect(await reports()).toBe(before);
+    // To the bare address, quoting the message's id in every header but the signed return path:
+    // kept as unknown, with no effect.
+    const quoted = bounceFrom('gmail-no-such-user', {
+      returnPath: `bounces+${id}@operateur.example`,
+      recipient,
+      messageId: id,
+    });
+    expect(await returnMail(port, 'bounces@operateur.example', quoted)).toMatch(/^250/);
+    const [kept] = await rows<{ kind: string; message_id: string | null }>(
+      sql`select kind, message_id from bounce_reports order by id desc limit 1`,
+    );
+    expect(kept).toEqual({ kind: 'unknown', message_id: null });
+    expect(await status(id)).toBe('sent');
+    expect(await noSuppressionOf(recipient)).toBe(true);
+    const metrics = (await p.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/jalon_bounces_refused_total\{reason="signature"\} 2/);
+
+    // The genuine report, signed, works.
+    const genuine = bounceFrom('postfix-mailbox-full', { returnPath: envelope.from, recipient, messageId: id });
+    expect(await returnMail(port, envelope.from, genuine)).toMatch(/^250/);
+    const soft = (await p.events(PAIR.orderNumber)).filter(
+      (e) => e.data.messageId === id && e.type === 'message.soft_bounced',
+    );
+    expect(soft).toHaveLength(1);
+    expect(await reports()).toBe(before + 2);
   });
 });

@@ -19,9 +19,23 @@ describe('returned mail settings', () => {
 
   it('wants the bounce address with a listener', () => {
     expect(() => loadConfig({ BOUNCE_SMTP_PORT: '2525' })).toThrow(/BOUNCE_ADDRESS: required/);
-    expect(loadConfig({ BOUNCE_SMTP_PORT: '2525', BOUNCE_ADDRESS: 'bounces@operateur.example' }).BOUNCE_SMTP_PORT).toBe(
-      2525,
+    const secret = 'a-signing-secret-of-32-characters!';
+    expect(
+      loadConfig({
+        BOUNCE_SMTP_PORT: '2525',
+        BOUNCE_ADDRESS: 'bounces@operateur.example',
+        BOUNCE_SIGNING_SECRET: secret,
+      }).BOUNCE_SMTP_PORT,
+    ).toBe(2525);
+  });
+
+  it('wants a signing secret of 32 characters or more with the bounce address, and never shows it', () => {
+    expect(() => loadConfig({ BOUNCE_ADDRESS: 'bounces@operateur.example' })).toThrow(
+      /BOUNCE_SIGNING_SECRET: required when BOUNCE_ADDRESS is set/,
     );
+    const short = () => loadConfig({ BOUNCE_ADDRESS: 'bounces@operateur.example', BOUNCE_SIGNING_SECRET: 'too-short' });
+    expect(short).toThrow(/BOUNCE_SIGNING_SECRET: at least 32 characters/);
+    expect(short).not.toThrow(/too-short/);
   });
 
   it('refuses a bounce address that cannot carry a tag', () => {

@@ -57,14 +57,30 @@ describe('reading returned mail', () => {
 });
 
 describe('return paths', () => {
-  const bounce = bounceAddress('bounces@operateur.example');
-  it('tags the bounce address with the message id and reads it back', () => {
+  const bounce = bounceAddress('bounces@operateur.example', 'a-signing-secret-of-32-characters!');
+  it('tags the bounce address with the message id and its signature, and reads it back', () => {
     const address = returnPathFor(bounce, ID);
-    expect(address).toBe(`bounces+${ID}@operateur.example`);
-    expect(readReturnPath(bounce, address.toUpperCase())).toEqual({ ours: true, messageId: ID });
-    expect(readReturnPath(bounce, 'bounces@operateur.example')).toEqual({ ours: true });
-    expect(readReturnPath(bounce, 'bounces+nothing@operateur.example')).toEqual({ ours: true, messageId: undefined });
+    expect(address).toMatch(new RegExp(`^bounces\\+${ID}\\.[a-z2-7]{10}@operateur\\.example$`));
+    expect(readReturnPath(bounce, address.toUpperCase())).toEqual({ ours: true, tag: 'signed', messageId: ID });
+    expect(readReturnPath(bounce, `<${address}>`)).toMatchObject({ tag: 'signed' });
+    expect(readReturnPath(bounce, 'bounces@operateur.example')).toEqual({ ours: true, tag: 'none' });
     expect(readReturnPath(bounce, `other+${ID}@operateur.example`).ours).toBe(false);
     expect(readReturnPath(bounce, `bounces+${ID}@elsewhere.example`).ours).toBe(false);
+  });
+
+  it('takes a tag without its signature, or with another one, for a forgery', () => {
+    const address = returnPathFor(bounce, ID);
+    const signature = address.slice(address.indexOf('.') + 1, address.indexOf('@'));
+    const other = bounceAddress('bounces@operateur.example', 'another-secret-of-32-characters!!');
+    const wrong = signature.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+    for (const forged of [
+      `bounces+${ID}@operateur.example`,
+      `bounces+${ID}.${wrong}@operateur.example`,
+      `bounces+${ID}.${signature.slice(0, 9)}@operateur.example`,
+      returnPathFor(other, ID),
+      'bounces+nothing@operateur.example',
+    ]) {
+      expect(readReturnPath(bounce, forged), forged).toEqual({ ours: true, tag: 'forged' });
+    }
   });
 });
