@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client.js';
 import { bounceReports, type Recipient } from '../db/schema.js';
@@ -22,6 +23,8 @@ export type Source = 'smtp' | 'imap';
 /** What became of one returned mail. */
 export type Intake =
   | { outcome: 'refused'; reason: 'malformed' }
+  /** The very same mail was taken in before (a sender retrying, a mailbox read twice): no effect. */
+  | { outcome: 'duplicate' }
   | { outcome: 'recorded'; kind: 'hard' | 'soft' | 'delayed' | 'complaint' | 'unknown'; messageId: string | undefined };
 
 /** The DSN came before the worker recorded the message as sent: the sender should try again shortly. */
@@ -130,7 +133,8 @@ export function createBounceIntake(deps: IntakeDeps) {
       const messageId = messageIdOf(deps.bounce, envelope.recipients, report.original);
       // What cannot be tied to a message we sent is acted on by no one, whatever it says.
       const kind = messageId ? kindOf(report) : 'unknown';
-      await db.transaction(async (tx) => {
+      const digest = createHash('sha256').update(raw).digest('base64url');
+      const taken = await db.transaction(async (tx) => {
         const row = messageId ? await findMessage(tx, messageId) : undefined;
         // Sent a moment ago and not recorded yet: answered « try again later », nothing kept.
         if (row?.status === 'sending') throw new NotYetSent();
@@ -138,6 +142,7 @@ export function createBounceIntake(deps: IntakeDeps) {
           .insert(bounceReports)
           .values({
             receivedAt: now(),
+            digest,
             source: envelope.source,
             kind,
             messageId: row ? row.id : null,
@@ -161,9 +166,16 @@ export function createBounceIntake(deps: IntakeDeps) {
                   : [],
             raw: kind === 'unknown' ? raw.toString('utf8').slice(0, KEPT_CHARS) : null,
           })
+          .onConflictDoNothing({ target: bounceReports.digest })
           .returning({ id: bounceReports.id });
-        if (row && stored) await apply(tx, row, report, stored.id);
+        if (!stored) return false;
+        if (row) await apply(tx, row, report, stored.id);
+        return true;
       });
+      if (!taken) {
+        deps.logger.info({ messageId, source: envelope.source }, 'returned mail already taken in');
+        return { outcome: 'duplicate' };
+      }
       deps.metrics.bounces.inc({ kind, source: envelope.source });
       deps.logger.info({ kind, messageId, source: envelope.source }, 'returned mail taken in');
       return { outcome: 'recorded', kind, messageId };

@@ -570,6 +570,9 @@ export const bounceReports = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
     source: text('source', { enum: ['smtp', 'imap'] }).notNull(),
     kind: text('kind', { enum: ['hard', 'soft', 'delayed', 'complaint', 'unknown'] }).notNull(),
+    // SHA-256 of the mail as received: the same mail taken twice (a sender retrying, a
+    // mailbox read again after a crash) is recognised and has one effect.
+    digest: text('digest'),
     // The message it is about, when a signed return path told it.
     messageId: text('message_id'),
     // Per recipient: the address, verdict, status and the remote server's words.
@@ -579,7 +582,11 @@ export const bounceReports = pgTable(
       .default([]),
     raw: text('raw'),
   },
-  (t) => [index('bounce_reports_received_idx').on(t.receivedAt), index('bounce_reports_message_idx').on(t.messageId)],
+  (t) => [
+    index('bounce_reports_received_idx').on(t.receivedAt),
+    index('bounce_reports_message_idx').on(t.messageId),
+    uniqueIndex('bounce_reports_digest_idx').on(t.digest),
+  ],
 );
 
 export const SUPPRESSION_REASONS = [

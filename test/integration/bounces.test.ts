@@ -356,8 +356,9 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
     const metrics = (await p.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/jalon_bounces_refused_total\{reason="signature"\} 2/);
 
-    // The genuine report, signed, works.
+    // The genuine report, signed, works; the same mail again has no second effect.
     const genuine = bounceFrom('postfix-mailbox-full', { returnPath: envelope.from, recipient, messageId: id });
+    expect(await returnMail(port, envelope.from, genuine)).toMatch(/^250/);
     expect(await returnMail(port, envelope.from, genuine)).toMatch(/^250/);
     const soft = (await p.events(PAIR.orderNumber)).filter(
       (e) => e.data.messageId === id && e.type === 'message.soft_bounced',
