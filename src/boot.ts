@@ -1,5 +1,5 @@
 import closeWithGrace from 'close-with-grace';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, laptopSettings, loadConfig } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { withTimeout } from './lib/timeout.js';
 
@@ -42,6 +42,17 @@ export async function depsOrExit(config: Config): Promise<Deps> {
     }
     fail(message);
   }
+}
+
+/** Mail going out for real with a sample sender or local links reaches clients broken: say so at start. */
+export function warnLaptopSettings(deps: Deps): void {
+  const found = laptopSettings(deps.config);
+  if (found.length === 0) return;
+  deps.logger.warn(
+    { settings: found },
+    `${found.join(' and ')} still suit only this machine (a sample sender domain, links clients cannot open): ` +
+      'set them before mail reaches real clients',
+  );
 }
 
 /** A URL fit for a terminal or a log: user name and password left out. */

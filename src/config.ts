@@ -328,3 +328,17 @@ export function listenUrl(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return port === 0 ? `http://${name}` : `http://${name}:${port}`;
 }
+
+/**
+ * The settings still at values that only suit one machine while mail goes out through SMTP: a
+ * sender of a reserved domain (the sample brand's `.example`) and links no client can open.
+ */
+export function laptopSettings(config: Config): string[] {
+  if (config.EMAIL_TRANSPORT !== 'smtp') return [];
+  const found: string[] = [];
+  const domain = /@([^\s>]+)>?\s*$/.exec(config.EMAIL_FROM)?.[1] ?? '';
+  if (/(^|\.)(example|test|invalid|localhost)$/i.test(domain)) found.push('EMAIL_FROM');
+  const host = new URL(config.PUBLIC_BASE_URL).hostname;
+  if (host === 'localhost' || host === '[::1]' || /^127\./.test(host)) found.push('PUBLIC_BASE_URL');
+  return found;
+}

@@ -1,4 +1,11 @@
-import { checkRedis, configOrExit, depsOrExit, closeGracefully, requireSharedDatabase } from '../src/boot.js';
+import {
+  checkRedis,
+  configOrExit,
+  depsOrExit,
+  closeGracefully,
+  requireSharedDatabase,
+  warnLaptopSettings,
+} from '../src/boot.js';
 import { startMetricsServer } from '../src/metrics/server.js';
 import { startWorkers } from './index.js';
 
@@ -7,6 +14,7 @@ const config = configOrExit();
 requireSharedDatabase(config, 'start:worker');
 const deps = await depsOrExit(config);
 await checkRedis(deps, true);
+warnLaptopSettings(deps);
 const workers = await startWorkers(deps);
 // The worker has no API: its figures (deliveries, follow-ups, webhooks) are served here.
 const metrics = config.WORKER_METRICS_PORT

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigError, listenUrl, loadConfig } from '../../src/config.js';
+import { ConfigError, laptopSettings, listenUrl, loadConfig } from '../../src/config.js';
 
 const TEMPLATES = fileURLToPath(new URL('../../templates', import.meta.url));
 
@@ -220,5 +220,29 @@ describe('defaults derived from other settings', () => {
 
   it('has no port to put in the default link when any free port is asked for', () => {
     expect(listenUrl('127.0.0.1', 0)).toBe('http://127.0.0.1');
+  });
+});
+
+describe('settings that only suit one machine', () => {
+  const SMTP = { EMAIL_TRANSPORT: 'smtp', SMTP_URL: 'smtp://relay.operateur.fr:25' };
+
+  it('names none while mail stays in the outbox', () => {
+    expect(laptopSettings(loadConfig({}))).toEqual([]);
+  });
+
+  it('names the sample sender and the local links once mail goes out through SMTP', () => {
+    expect(laptopSettings(loadConfig(SMTP))).toEqual(['EMAIL_FROM', 'PUBLIC_BASE_URL']);
+    expect(laptopSettings(loadConfig({ ...SMTP, HOST: '0.0.0.0' }))).toEqual(['EMAIL_FROM', 'PUBLIC_BASE_URL']);
+    expect(laptopSettings(loadConfig({ ...SMTP, EMAIL_FROM: 'Projets <projets@operateur.fr>' }))).toEqual([
+      'PUBLIC_BASE_URL',
+    ]);
+    expect(laptopSettings(loadConfig({ ...SMTP, PUBLIC_BASE_URL: 'https://jalon.operateur.fr' }))).toEqual([
+      'EMAIL_FROM',
+    ]);
+  });
+
+  it('names none once both are set for real', () => {
+    const env = { ...SMTP, EMAIL_FROM: 'projets@operateur.fr', PUBLIC_BASE_URL: 'https://jalon.operateur.fr' };
+    expect(laptopSettings(loadConfig(env))).toEqual([]);
   });
 });
