@@ -109,6 +109,7 @@ describe('the RAC’s daily summary of delivery problems (PostgreSQL, Redis, SMT
       'postgres',
       {
         BOUNCE_ADDRESS: 'bounces@operateur.example',
+        BOUNCE_SIGNING_SECRET: 'bounce-signing-secret-for-the-tests',
         BOUNCE_SMTP_PORT: '0',
         BOUNCE_SMTP_HOST: '127.0.0.1',
         PUBLIC_BASE_URL: 'https://jalon.operateur.example',
