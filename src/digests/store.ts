@@ -61,6 +61,13 @@ async function openDigest(tx: DbOrTx, projectRef: string, now: Date, timing: Dig
 export async function collect(db: Db, problem: NewProblem, now: Date, timing: DigestTiming) {
   for (let attempt = 0; attempt < 5; attempt++) {
     const placed = await db.transaction(async (tx): Promise<Trigger | undefined | 'retry'> => {
+      // Locked first, so that a worker claiming it waits for this problem to be in, and a
+      // second delivery of the same event, waiting here, then sees the first one's problem.
+      const [open] = await tx
+        .select()
+        .from(problemDigests)
+        .where(and(eq(problemDigests.projectRef, problem.projectRef), eq(problemDigests.status, 'pending')))
+        .for('update');
       const [known] = await tx
         .select({ id: problemDigests.id, dueAt: problemDigests.dueAt, status: problemDigests.status })
         .from(digestProblems)
@@ -78,16 +85,13 @@ export async function collect(db: Db, problem: NewProblem, now: Date, timing: Di
         .limit(1);
       // Already told (or about to be): a job is still asked for, in case the first one was lost.
       if (known) return known.status === 'pending' ? { id: known.id, dueAt: known.dueAt } : undefined;
-      // Locked, so that a worker claiming it now waits for this problem to be in.
-      const [open] = await tx
-        .select()
-        .from(problemDigests)
-        .where(and(eq(problemDigests.projectRef, problem.projectRef), eq(problemDigests.status, 'pending')))
-        .for('update');
       const digest = open ?? (await openDigest(tx, problem.projectRef, now, timing));
       if (!digest) return 'retry';
       const { projectRef: _ref, ...columns } = problem;
-      await tx.insert(digestProblems).values({ ...columns, digestId: digest.id });
+      await tx
+        .insert(digestProblems)
+        .values({ ...columns, digestId: digest.id })
+        .onConflictDoNothing();
       return { id: digest.id, dueAt: digest.dueAt };
     });
     if (placed !== 'retry') return placed;
