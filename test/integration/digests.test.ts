@@ -7,6 +7,7 @@ import { smsHoursOffsetMs } from '../helpers/clock.js';
 import { loadFixture } from '../helpers/fixtures.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import type { Received } from '../helpers/smtp.js';
+import { collect } from '../../src/digests/store.js';
 import { createDigestSweep } from '../../workers/digests.js';
 
 const BIG = loadFixture('CMD-2026-000104');
@@ -299,6 +300,43 @@ describe('the RAC’s daily summary of delivery problems (PostgreSQL, Redis, SMT
     expect(text).toContain(`Monsieur Durand — ${contact(THIRD, 'ct-1').email}`);
     expect(text).toContain(`Motif${NBSP}: refusé par le serveur du destinataire`);
     expect(text).toContain('vérifier l’adresse avec le client et la corriger si besoin');
+  });
+
+  it('makes one summary and one mail of problems and senders racing each other', async () => {
+    const timing = { delayMinutes: 20, nextDayHour: 8 };
+    // Twelve people of one message (the order's message that failed), twelve events.
+    const [message] = await rows<{ id: string }>(
+      sql`select id from messages where project_ref = ${THIRD.orderNumber} and status = 'failed'`,
+    );
+    const problems = Array.from({ length: 12 }, (_, i) => ({
+      eventId: 900_000_000 + i,
+      projectRef: THIRD.orderNumber,
+      messageId: message!.id,
+      contactId: `ct-${i + 10}`,
+      suppressionId: null,
+      reason: 'unknown_address',
+      remoteStatus: '5.1.1',
+      at: now(),
+    }));
+    // Each problem twice, as a follow-up delivered again would, all at once on the pool.
+    const triggers = await Promise.all([...problems, ...problems].map((x) => collect(p.deps.db, x, now(), timing)));
+    const open = (await digestsOf(THIRD)).filter((d) => d.status === 'pending');
+    expect(open).toHaveLength(1);
+    expect(open[0]?.problems).toBe(12);
+    expect(new Set(triggers.map((t) => t?.id))).toEqual(new Set([open[0]?.id]));
+
+    moveTo(new Date(open[0]!.due_at.getTime() + MINUTE));
+    const before = digestMails(THIRD).length;
+    const outcomes = await Promise.all(Array.from({ length: 6 }, () => p.deps.digests.sender.send(open[0]!.id)));
+    await vi.waitFor(
+      async () => {
+        const [row] = (await digestsOf(THIRD)).filter((d) => d.id === open[0]?.id);
+        if (row?.status !== 'sent') throw new Error(`summary is ${row?.status}`);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(outcomes.filter((o) => o === 'sent').length).toBeLessThanOrEqual(1);
+    expect(digestMails(THIRD).length - before).toBe(1);
   });
 
   it('keeps every address and name out of job payloads and logs', async () => {
