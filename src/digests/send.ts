@@ -100,8 +100,8 @@ export function createDigestSender(deps: DigestSenderDeps) {
     if (!found || found.status === 'sent' || found.status === 'skipped') return 'done';
     if (found.status === 'pending' && found.dueAt.getTime() > deps.now().getTime()) return { notDue: found.dueAt };
     // In another worker's hands: look again once that worker would count as lost.
-    const held = found.claimedAt ? found.claimedAt.getTime() + deps.stuckAfterMs : 0;
-    if (found.status === 'sending' && held > deps.now().getTime()) return { notDue: new Date(held) };
+    const busyUntil = found.claimedAt ? found.claimedAt.getTime() + deps.stuckAfterMs : 0;
+    if (found.status === 'sending' && busyUntil > deps.now().getTime()) return { notDue: new Date(busyUntil) };
     const digest = await claim(db, digestId, deps.now(), deps.stuckAfterMs);
     if (!digest) return 'done';
     try {
