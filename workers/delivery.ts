@@ -6,7 +6,7 @@ import type { Db } from '../src/db/client.js';
 import { interventions, messages, sites } from '../src/db/schema.js';
 import { earliestAllowedAtOrAfter, isSmsAllowedAt } from '../src/interventions/calendar.js';
 import type { Logger } from '../src/logger.js';
-import { findMessage, type MessageRow, move } from '../src/messages/moves.js';
+import { findMessage, type MessageRow, move, moveOnly } from '../src/messages/moves.js';
 import type { JobMemo } from '../src/queue/jobs.js';
 import type { SurveyLinks } from '../src/surveys/links.js';
 import { blockedRecipients } from '../src/messages/suppressed.js';
@@ -263,7 +263,7 @@ async function recordSent(
   sendAt?: Date,
 ): Promise<Outcome> {
   const record = () =>
-    move(deps.db, 'sent', id, {
+    moveOnly(deps.db, 'sent', id, {
       now: deps.now(),
       actor: WORKER,
       set: { providerId, lastError: null, unconfirmedAt: null },

@@ -56,6 +56,27 @@ export const countsForUsage = (e: Pick<EventRow, 'type' | 'actor' | 'data'>): bo
   COUNTER_OF[e.type] !== undefined || bySender(e);
 
 /**
+ * What the statement of messageCounters depends on besides the event's type: statements
+ * compiled once per shape (../messages/moves.ts) key on it.
+ */
+export function counterShape(e: Pick<EventRow, 'type' | 'actor' | 'data'>): string {
+  return `${bySender(e) ? 'sender' : 'system'}:${e.data.from === 'draft' ? 'from-draft' : 'new'}`;
+}
+
+/** The columns of the message that messageCounters reads from `m`. */
+export const COUNTED_COLUMNS = [
+  'id',
+  'project_ref',
+  'template_key',
+  'channel',
+  'agency',
+  'rac_id',
+  'origin',
+  'sms_segments',
+  'sent_at',
+] as const;
+
+/**
  * The counter upserts of one message event, as CTEs of the statement that records it. `ev` is
  * the CTE of the inserted event (with its `at`), `m` a relation holding the message as it is
  * after the change (the CTE of the update that moved it, or the stored row).
