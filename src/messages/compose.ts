@@ -1,7 +1,8 @@
-import { and, count, eq, inArray } from 'drizzle-orm';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { reminderPolicy, type AgencySettingsService } from '../agencies/settings.js';
 import type { DbOrTx } from '../db/client.js';
+import { rowMapper, runCompiled } from '../db/compiled.js';
 import { messages, racProfiles } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import { earliestAllowedAtOrAfter } from '../interventions/calendar.js';
@@ -89,6 +90,8 @@ function assertSurveyRecipient(recipients: Resolved): void {
   ]);
 }
 
+const racProfileRow = rowMapper(racProfiles);
+
 export interface ComposerDeps {
   renderer: Renderer;
   settings: AgencySettingsService;
@@ -103,8 +106,14 @@ export interface ComposerDeps {
  */
 export function createComposer({ renderer, settings, policy, now }: ComposerDeps) {
   async function racProfile(tx: DbOrTx, project: Project): Promise<RacProfile | undefined> {
-    const [row] = await tx.select().from(racProfiles).where(eq(racProfiles.id, project.rac.id));
-    if (!row) return undefined;
+    const [raw] = await runCompiled(
+      tx,
+      'racProfile',
+      () => sql`select * from ${racProfiles} where ${racProfiles.id} = ${sql.placeholder('id')}`,
+      { id: project.rac.id },
+    );
+    if (!raw) return undefined;
+    const row = racProfileRow(raw) as typeof racProfiles.$inferSelect;
     return {
       displayName: row.displayName,
       ...(row.title ? { title: row.title } : {}),

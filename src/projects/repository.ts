@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { rowMapper, runCompiled } from '../db/compiled.js';
 import { contacts, milestones, projects, sites } from '../db/schema.js';
 import type { Contact, MilestoneCode, Milestones, Project, ProjectInput, Site } from './schema.js';
 import { searchTextOf } from './search-text.js';
@@ -53,12 +54,24 @@ const milestonesJson = sql<MilestoneJson[]>`(select coalesce(json_agg(json_build
     'code', m.code, 'planned', m.planned, 'actual', m.actual) order by m.code), '[]'::json)
   from ${milestones} m where m.project_ref = ${orderRef})`;
 
+const projectRow = rowMapper(projects);
+
+/** Every message created or re-rendered reads its order: compiled once (../db/compiled.ts). */
 export async function loadProject(db: DbOrTx, ref: string, lock = false): Promise<Project | undefined> {
-  const query = db
-    .select({ row: projects, contactRows: contactsJson, siteRows: sitesJson, milestoneRows: milestonesJson })
-    .from(projects)
-    .where(eq(projects.ref, ref));
-  const [found] = lock ? await query.for('update', { of: projects }) : await query;
+  const [raw] = await runCompiled(
+    db,
+    lock ? 'loadProject|lock' : 'loadProject',
+    () => sql`select ${projects}.*, ${contactsJson} as contact_rows, ${sitesJson} as site_rows,
+        ${milestonesJson} as milestone_rows
+      from ${projects} where ${orderRef} = ${sql.placeholder('ref')}${lock ? sql` for update of ${projects}` : sql``}`,
+    { ref },
+  );
+  const found = raw && {
+    row: projectRow(raw) as typeof projects.$inferSelect,
+    contactRows: raw.contact_rows as ContactJson[],
+    siteRows: raw.site_rows as SiteJson[],
+    milestoneRows: raw.milestone_rows as MilestoneJson[],
+  };
   if (!found) return undefined;
   const { row, contactRows, siteRows, milestoneRows } = found;
   const milestoneMap: Milestones = {};

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, or, sql, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { rowMapper, runCompiled } from '../db/compiled.js';
 import { suppressions, type SuppressionReason } from '../db/schema.js';
 import { type Actor, recordEvent } from '../history/record.js';
 
@@ -12,12 +13,13 @@ import { type Actor, recordEvent } from '../history/record.js';
 
 export type SuppressionRow = typeof suppressions.$inferSelect;
 export type Channel = 'email' | 'sms';
+const suppressionRow = rowMapper(suppressions);
 
 /** Addresses compare without case; numbers are stored in E.164 already. */
 export const normalise = (channel: Channel, address: string): string =>
   channel === 'email' ? address.trim().toLowerCase() : address.trim();
 
-const active = (now: Date) =>
+const active = (now: Date | SQLWrapper) =>
   and(isNull(suppressions.liftedAt), or(isNull(suppressions.expiresAt), gt(suppressions.expiresAt, now)));
 
 /** The active entries among these addresses, by normalised address. */
@@ -29,10 +31,19 @@ export async function activeFor(
 ): Promise<Map<string, SuppressionRow>> {
   const wanted = [...new Set(addresses.map((a) => normalise(channel, a)))];
   if (wanted.length === 0) return new Map();
-  const rows = await db
-    .select()
-    .from(suppressions)
-    .where(and(eq(suppressions.channel, channel), inArray(suppressions.address, wanted), active(now)));
+  // Read for every message stored and sent: compiled once per number of addresses.
+  const raws = await runCompiled(
+    db,
+    `activeFor|${wanted.length}`,
+    () => sql`select * from ${suppressions} where ${suppressions.channel} = ${sql.placeholder('channel')}
+      and ${suppressions.address} in (${sql.join(
+        wanted.map((_, i) => sql.placeholder(`a${i}`)),
+        sql`, `,
+      )})
+      and ${active(sql.placeholder('now'))}`,
+    { channel, now: now.toISOString(), ...Object.fromEntries(wanted.map((address, i) => [`a${i}`, address])) },
+  );
+  const rows = raws.map((raw) => suppressionRow(raw) as SuppressionRow);
   return new Map(rows.map((row) => [row.address, row]));
 }
 
