@@ -36,7 +36,14 @@ export const FINISHED = [
 /** What the RAC must look at: it did not reach the client. */
 export const PROBLEMS = ['failed', 'bounced'] as const satisfies readonly MessageStatus[];
 
-export const COUNTERS = ['drafted', 'scheduled', 'sent', 'delivered', 'failed', 'cancelled'] as const;
+/**
+ * The statistics counters, one per kind of event a report counts (src/stats/ derives its
+ * columns from this list). Each event adds to one counter only, on the day it happened: a mail
+ * sent then returned as a hard bounce counts once in `sent` (the day it went) and once in
+ * `bounced` (the day it came back), never in `failed`, which is for what never reached the
+ * provider or an SMS the carrier reported undelivered.
+ */
+export const COUNTERS = ['drafted', 'scheduled', 'sent', 'delivered', 'failed', 'bounced', 'cancelled'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 export interface Move {
@@ -91,11 +98,12 @@ export const MOVES = {
     counter: 'failed',
     stamps: 'failedAt',
   },
+  // Counted apart from failures, on top of `sent` (see COUNTERS).
   bounce: {
     from: ['sent', 'delivered'],
     to: 'bounced',
     event: 'message.bounced',
-    counter: 'failed',
+    counter: 'bounced',
     stamps: 'failedAt',
   },
   // What returned mail says without changing the status: a temporary failure, a hard bounce of

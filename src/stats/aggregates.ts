@@ -16,6 +16,8 @@ export const ZONE = 'Europe/Paris';
 /** The counter row of a message among the 16 of its day, agency, RAC and template. */
 export const SHARD = sql`(hashtext(m.id) & 15)`;
 export const ACK_TEMPLATE = 'accuse-reception';
+/** The counter columns of usage_daily and usage_rollups, named as the counters, in the lifecycle's order. */
+export const COUNTER_LIST = sql.raw(COUNTERS.join(', '));
 
 /** What a sender does to a message; what the worker, Twilio and automations do is not adoption. */
 export const SENDER_EVENTS = [
@@ -96,17 +98,14 @@ export function messageCounters(e: Pick<EventRow, 'type' | 'actor' | 'data'>, m:
           -- Only an earlier day changes the row: later sends take no lock on it.
           where s.project_ref = x.project_ref and (s.ack_date is null or s.ack_date > x.day))`);
   }
-  ctes.push(sql`usage as (insert into usage_daily as u (day, agency, rac_id, template, channel, shard, drafted, scheduled,
-      sent, delivered, failed, cancelled, sms_segments, sender_actions)
-    select (ev.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${SHARD}, ${one('drafted')},
-      ${one('scheduled')}, ${one('sent')}, ${one('delivered')}, ${one('failed')}, ${one('cancelled')}, ${segments},
-      ${senderAction(e)}
+  ctes.push(sql`usage as (insert into usage_daily as u (day, agency, rac_id, template, channel, shard, ${COUNTER_LIST},
+      sms_segments, sender_actions)
+    select (ev.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${SHARD},
+      ${sql.join(COUNTERS.map(one), sql`, `)}, ${segments}, ${senderAction(e)}
     from ev, ${m} ${counter ? sql`` : sql`where ${senderAction(e)} = 1`}
     on conflict (day, agency, rac_id, template, channel, shard) do update set
-      drafted = u.drafted + excluded.drafted, scheduled = u.scheduled + excluded.scheduled,
-      sent = u.sent + excluded.sent, delivered = u.delivered + excluded.delivered, failed = u.failed + excluded.failed,
-      cancelled = u.cancelled + excluded.cancelled, sms_segments = u.sms_segments + excluded.sms_segments,
-      sender_actions = u.sender_actions + excluded.sender_actions)`);
+      ${sql.raw(COUNTERS.map((c) => `${c} = u.${c} + excluded.${c}`).join(', '))},
+      sms_segments = u.sms_segments + excluded.sms_segments, sender_actions = u.sender_actions + excluded.sender_actions)`);
   return ctes;
 }
 

@@ -22,6 +22,7 @@ export const FIGURE_LABELS = {
   sent: 'Envoyés',
   delivered: 'Distribués',
   failed: 'Échecs',
+  bounced: 'Rejetés',
   cancelled: 'Annulés',
   smsSegments: 'Segments SMS',
   activeSenders: 'Émetteurs actifs',
@@ -51,6 +52,7 @@ const STATUS_LABELS: Record<string, string> = {
   sent: 'envoyé',
   delivered: 'distribué',
   failed: 'échec',
+  bounced: 'rejeté',
   cancelled: 'annulé',
 };
 

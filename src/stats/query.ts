@@ -1,22 +1,17 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { DEADLINE_RULES } from '../projects/deadlines.js';
+import { COUNTERS, type Counter } from './aggregates.js';
 import { type Dimension, PROJECT_DIMENSIONS, type UsageFilters } from './params.js';
 import { grainFor, usageSource } from './rollups.js';
 
 /** Aggregates read from the pre-aggregated tables; every figure is cast so both drivers return numbers. */
 
 export type Key = Partial<Record<Dimension, string>>;
-export interface MessageFigures {
-  drafted: number;
-  scheduled: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  cancelled: number;
+export type MessageFigures = Record<Counter, number> & {
   smsSegments: number;
   activeSenders: number;
-}
+};
 export interface ProjectFigures {
   projects: number;
   ackSent: number;
@@ -106,13 +101,11 @@ export async function messageFigures(db: Db, f: UsageFilters): Promise<Figures<M
   ]);
   const { group, flag } = withTotal(names);
   const result = await db.execute(sql`
-    select ${lead(outer)} coalesce(sum(drafted), 0)::int as drafted, coalesce(sum(scheduled), 0)::int as scheduled, coalesce(sum(sent), 0)::int as sent,
-      coalesce(sum(delivered), 0)::int as delivered, coalesce(sum(failed), 0)::int as failed, coalesce(sum(cancelled), 0)::int as cancelled,
+    select ${lead(outer)} ${sql.raw(COUNTERS.map((c) => `coalesce(sum(${c}), 0)::int as ${c}`).join(', '))},
       coalesce(sum(sms_segments), 0)::int as "smsSegments",
       (count(distinct sender) filter (where sender_actions > 0))::int as "activeSenders", ${flag} as total
     from (
-      select ${lead(inner)} rac_id as sender, sum(drafted) as drafted, sum(scheduled) as scheduled,
-        sum(sent) as sent, sum(delivered) as delivered, sum(failed) as failed, sum(cancelled) as cancelled,
+      select ${lead(inner)} rac_id as sender, ${sql.raw(COUNTERS.map((c) => `sum(${c}) as ${c}`).join(', '))},
         sum(sms_segments) as sms_segments, sum(sender_actions) as sender_actions
       from ${source} where ${filter}
       ${groupBy([...names, sql`rac_id`])}

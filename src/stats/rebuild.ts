@@ -3,6 +3,7 @@ import type { DbOrTx } from '../db/client.js';
 import { DEADLINE_RULES } from '../projects/deadlines.js';
 import {
   ACK_TEMPLATE,
+  COUNTER_LIST,
   COUNTER_OF,
   COUNTERS,
   milestoneActual,
@@ -29,8 +30,8 @@ const typesOf = (counter: string) => Object.keys(COUNTER_OF).filter((type) => CO
 export function rebuildUsageSql() {
   const counts = COUNTERS.map((counter) => sql`count(*) filter (where e.type in (${list(typesOf(counter))}))`);
   const creation = sql`(e.type = 'message.drafted' or (e.type = 'message.scheduled' and e.data->>'from' is distinct from 'draft'))`;
-  return sql`insert into usage_daily (day, agency, rac_id, template, channel, shard, drafted, scheduled, sent,
-      delivered, failed, cancelled, sms_segments, sender_actions)
+  return sql`insert into usage_daily (day, agency, rac_id, template, channel, shard, ${COUNTER_LIST}, sms_segments,
+      sender_actions)
     select (e.at at time zone ${ZONE})::date, m.agency, m.rac_id, m.template_key, m.channel, ${SHARD},
       ${sql.join(counts, sql`, `)},
       coalesce(sum(m.sms_segments) filter (where e.type = 'message.sent' and m.channel = 'sms'), 0),

@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Db } from '../db/client.js';
-import { ZONE } from './aggregates.js';
+import { COUNTERS, ZONE } from './aggregates.js';
 import type { Dimension } from './params.js';
 
 /**
@@ -12,11 +12,8 @@ import type { Dimension } from './params.js';
  */
 
 export type Grain = 'month' | 'week';
-const COLUMNS = sql.raw(
-  'day, agency, rac_id, template, channel, drafted, scheduled, sent, delivered, failed, cancelled, sms_segments, sender_actions',
-);
-const SUMS = sql.raw(`sum(drafted), sum(scheduled), sum(sent), sum(delivered), sum(failed), sum(cancelled),
-  sum(sms_segments), sum(sender_actions)`);
+const COLUMNS = sql.raw(`day, agency, rac_id, template, channel, ${COUNTERS.join(', ')}, sms_segments, sender_actions`);
+const SUMS = sql.raw([...COUNTERS, 'sms_segments', 'sender_actions'].map((c) => `sum(${c})`).join(', '));
 
 /** Weeks are summed by week, everything else by month; weeks and months together need days. */
 export function grainFor(dims: readonly Dimension[]): Grain | undefined {

@@ -32,6 +32,7 @@ const EMPTY_MESSAGES: MessageFigures = {
   sent: 0,
   delivered: 0,
   failed: 0,
+  bounced: 0,
   cancelled: 0,
   smsSegments: 0,
   activeSenders: 0,

@@ -54,9 +54,10 @@ const COUNTER: Record<string, string> = {
   'message.delivered': 'delivered',
   'message.failed': 'failed',
   'message.undelivered': 'failed',
+  'message.bounced': 'bounced',
   'message.cancelled': 'cancelled',
 };
-const COUNTERS = ['drafted', 'scheduled', 'sent', 'delivered', 'failed', 'cancelled'];
+const COUNTERS = ['drafted', 'scheduled', 'sent', 'delivered', 'failed', 'bounced', 'cancelled'];
 const isSenderAction = (e: Logged, creation: boolean) =>
   ['message.drafted', 'message.scheduled', 'message.edited', 'message.rescheduled', 'message.cancelled'].includes(
     e.type,

@@ -8,6 +8,7 @@ const figures = {
   sent: 3,
   delivered: 1,
   failed: 0,
+  bounced: 1,
   cancelled: 0,
   smsSegments: 4,
   activeSenders: 2,
@@ -41,10 +42,11 @@ describe('usage CSV for a French spreadsheet', () => {
     const lines = csv.slice(1).split('\r\n');
     expect(lines.at(-1)).toBe('');
     expect(lines[0]).toBe(
-      'Mois;Statut;Brouillons;Programmés;Envoyés;Distribués;Échecs;Annulés;Segments SMS;Émetteurs actifs;Commandes reçues;' +
-        'Commandes avec accusé de réception;Part avec accusé de réception;Délai médian réception → accusé (jours)',
+      'Mois;Statut;Brouillons;Programmés;Envoyés;Distribués;Échecs;Rejetés;Annulés;Segments SMS;Émetteurs actifs;' +
+        'Commandes reçues;Commandes avec accusé de réception;Part avec accusé de réception;' +
+        'Délai médian réception → accusé (jours)',
     );
-    expect(lines[1]).toBe('2026-03;envoyé;1;2;3;1;0;0;4;;;;;');
-    expect(lines[2]).toBe('Total;;1;2;3;1;0;0;4;2;4;3;0,75;1,5');
+    expect(lines[1]).toBe('2026-03;envoyé;1;2;3;1;0;1;0;4;;;;;');
+    expect(lines[2]).toBe('Total;;1;2;3;1;0;1;0;4;2;4;3;0,75;1,5');
   });
 });

@@ -17,6 +17,7 @@ const COLUMNS: Column[] = [
   { key: 'rlpMetShare', label: 'RLP tenues', percent: true },
   { key: 'rleMetShare', label: 'RLE tenues', percent: true },
   { key: 'failed', label: 'Échecs' },
+  { key: 'bounced', label: 'Rejetés' },
   { key: 'smsSegments', label: 'Segments SMS' },
   { key: 'surveyResponseRate', label: 'Bilans répondus', percent: true },
   { key: 'surveyCsat', label: 'Satisfaits (4–5)', percent: true },
