@@ -2,14 +2,27 @@ import type { Db } from '../db/client.js';
 import { invalid } from '../errors.js';
 import { assertAgency } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
+import { racNames } from '../racs/names.js';
 import { COUNTERS } from './aggregates.js';
 import { type Dimension, PROJECT_DIMENSIONS, resolvePeriod, type UsageFilters, type UsageQuery } from './params.js';
-import { type Figures, type Key, type MessageFigures, messageFigures, type ProjectFigures, projectFigures } from './query.js';
+import {
+  type Figures,
+  type Key,
+  type MessageFigures,
+  messageFigures,
+  type ProjectFigures,
+  projectFigures,
+} from './query.js';
 import { EMPTY_SURVEYS, type SurveyCounts, type SurveyFigures, surveyFigures, surveyShares } from './surveys.js';
 
-/** One line of the report: its key, the message figures, and the order figures where they apply. */
-export type UsageRow = Key &
-  Omit<MessageFigures, 'activeSenders'> & {
+/**
+ * One line of the report: its key, the message figures, and the order figures where they apply.
+ * Lines by RAC also name the RAC and the agency they work for, so a person can read them.
+ */
+export type UsageRow = Key & {
+  racName?: string | null;
+  racAgency?: string | null;
+} & Omit<MessageFigures, 'activeSenders'> & {
     activeSenders: number | null;
   } & Partial<Record<keyof ProjectFigures | 'ackShare' | 'rlpMetShare' | 'rleMetShare', number | null>> &
   Partial<SurveyFigures>;
@@ -20,6 +33,8 @@ export interface UsageReport {
   groupBy: Dimension[];
   agency: string | null;
   rac: string | null;
+  /** The name of the RAC the report is narrowed to, when it is. */
+  racName: string | null;
   template: string | null;
   channel: string | null;
   rows: UsageRow[];
@@ -134,17 +149,30 @@ export function createStats({ db, now }: { db: Db; now: () => Date }) {
           : dims.length > 0
             ? withSurveys(dims, merged, surveys.rows)
             : merged.map((row) => ({ ...row, ...surveyTotals }));
+      const names = await racNames(db, [
+        ...(query.rac ? [query.rac] : []),
+        ...(dims.includes('rac') ? rows.flatMap((row) => (row.rac ? [row.rac] : [])) : []),
+      ]);
+      const named = (row: UsageRow) => {
+        const name = names.get(row.rac ?? '');
+        return { racName: name?.displayName ?? null, racAgency: name?.agency ?? null };
+      };
       return {
         from: period.from,
         to: period.to,
         groupBy: query.groupBy,
         agency: agency ?? null,
         rac: query.rac ?? null,
+        racName: query.rac ? (names.get(query.rac)?.displayName ?? null) : null,
         template: query.template ?? null,
         channel: query.channel ?? null,
-        // The key first, in the order asked, then the figures: easier to read.
+        // The key first, in the order asked, with the RAC's name after its id, then the figures: easier to read.
         rows: (query.groupBy.includes('status') ? splitByStatus(rows) : rows).map((row) => ({
-          ...Object.fromEntries(query.groupBy.map((name) => [name, row[name]])),
+          ...Object.fromEntries(
+            query.groupBy.flatMap((name) =>
+              name === 'rac' ? Object.entries({ rac: row.rac, ...named(row) }) : [[name, row[name]]],
+            ),
+          ),
           ...row,
         })),
         totals: surveys ? { ...total(projectTotals), ...surveyTotals } : total(projectTotals),

@@ -256,6 +256,11 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     const surveys = page.locator('.figure', { hasText: 'Bilans de satisfaction répondus' });
     expect(await surveys.textContent()).toMatch(/note moyenne .* satisfaits/);
     await page.getByRole('columnheader', { name: 'Satisfaits (4–5)' }).waitFor();
+    // RACs by the name their colleagues know, their id beside it; returned mail in a column of its own.
+    await page.getByRole('columnheader', { name: 'Rejetés' }).waitFor();
+    const lea = page.getByTestId('per-rac').getByRole('cell', { name: /^Léa Laurent/ });
+    expect(await lea.count()).toBe(1);
+    expect(await lea.textContent()).toBe('Léa Laurentrac-laurent');
     // A RAC never sees the dashboard's link; the manager sees no RAC's tools.
     expect(await page.getByRole('link', { name: 'Ma signature' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Messages envoyés' }).click();
@@ -268,9 +273,14 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     const text = readFileSync((await download.path())!, 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const records = parse(text.slice(1), { delimiter: ';' }) as string[][];
-    expect(records.length).toBeGreaterThan(1);
-    expect(records[0]!.length).toBeGreaterThan(3);
-    expect(download.suggestedFilename()).toMatch(/^jalon-usage-.*\.csv$/);
+    expect(records.length).toBeGreaterThan(2);
+    expect(records[0]![0]).toMatch(/^Statistiques d’usage du 1er .+ au .+ — agence AERM$/);
+    expect(records[1]!.slice(0, 4)).toEqual(['Mois', 'RAC', 'Identifiant RAC', 'Agence du RAC']);
+    expect(records[1]).toContain('Rejetés');
+    expect(records.some((cells) => cells[1] === 'Léa Laurent' && cells[2] === 'rac-laurent')).toBe(true);
+    expect(download.suggestedFilename()).toMatch(
+      /^jalon-statistiques-\d{4}-\d{2}-01_\d{4}-\d{2}-\d{2}-agence-aerm\.csv$/,
+    );
     await context.close();
   });
 

@@ -1,9 +1,10 @@
+import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/agencies/settings.js';
-import { FIGURE_LABELS } from '../../src/stats/csv.js';
+import { FIGURE_LABELS, PERCENT_FIGURES } from '../../src/stats/csv.js';
 import { rebuildAggregates } from '../../src/stats/rebuild.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { BACKENDS } from '../helpers/db.js';
@@ -41,6 +42,7 @@ interface Order {
   ref: string;
   agency: string;
   rac: string;
+  racName: string;
   receivedAt: string;
   rlp?: string;
   rle?: string;
@@ -97,6 +99,13 @@ function expected(log: Logged[], orders: Order[], groupBy: string[], agency?: st
     if (!rows.has(key)) {
       rows.set(key, {
         ...Object.fromEntries(groupBy.map((d) => [d, values[d]])),
+        // Rows by RAC name them: no profile or person in this scenario, so as their orders say.
+        ...(groupBy.includes('rac')
+          ? {
+              racName: orders.find((o) => o.rac === values.rac)!.racName,
+              racAgency: orders.find((o) => o.rac === values.rac)!.agency,
+            }
+          : {}),
         ...Object.fromEntries(COUNTERS.map((c) => [c, 0])),
         smsSegments: 0,
         activeSenders: 0,
@@ -259,7 +268,13 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
       expect((await api(key, 'PUT', `/v1/projects/${order.orderNumber}`, order)).statusCode).toBe(201);
       // Prepared by the workers once the order is stored.
       const draft = await waitFor(async () => (await draftOf(order.orderNumber)).rows[0]);
-      orders.push({ ref: order.orderNumber, agency: order.agency, rac: order.rac.id, receivedAt: order.receivedAt });
+      orders.push({
+        ref: order.orderNumber,
+        agency: order.agency,
+        rac: order.rac.id,
+        racName: `${order.rac.firstName} ${order.rac.lastName}`,
+        receivedAt: order.receivedAt,
+      });
       event(order.orderNumber, 'project.created', key);
       event(order.orderNumber, 'message.drafted', 'automation', {
         onBehalfOf: order.rac.id,
@@ -457,7 +472,7 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
     expect(bad.statusCode).toBe(400);
   });
 
-  it('gives the same figures as CSV for a French spreadsheet: BOM, ";", decimal comma', async () => {
+  it('gives the same figures as CSV for a French spreadsheet: BOM, ";", decimal comma, shares in percent', async () => {
     const json = (await api('admin', 'GET', `/v1/stats/usage?from=${FROM}&groupBy=agency,rac`)).json();
     const response = await p.request(keys.admin, {
       method: 'GET',
@@ -466,25 +481,29 @@ describe.each(BACKENDS)('usage statistics and timeline of a scripted scenario on
     });
     expect(response.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
     expect(response.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
-    const [header, ...lines] = response.body
-      .replace(/^\uFEFF/, '')
-      .trimEnd()
-      .split('\r\n')
-      .map((line) => line.split(';'));
-    expect(header!.slice(0, 4)).toEqual(['Agence', 'RAC', 'Brouillons', 'Programmés']);
+    const [title, header, ...lines] = parse(response.body.replace(/^\uFEFF/, ''), { delimiter: ';' }) as string[][];
+    expect(title![0]).toMatch(/^Statistiques d’usage du 1er janvier 2026 au .+ — toutes agences$/);
+    expect(header!.slice(0, 5)).toEqual(['Agence', 'RAC', 'Identifiant RAC', 'Brouillons', 'Programmés']);
     const number = (cell: string) => (cell === '' ? null : Number(cell.replace(',', '.')));
     const fieldOf = Object.fromEntries(Object.entries(FIGURE_LABELS).map(([field, title]) => [title, field]));
-    const fields = header!.slice(2).map((title) => fieldOf[title]!);
+    const fields = header!.slice(3).map((title) => fieldOf[title]!);
     expect(new Set(fields)).toEqual(new Set(Object.keys(json.totals)));
-    const parsed = lines.map((cells) => Object.fromEntries(fields.map((f, i) => [f, number(cells[i + 2]!)])));
+    const parsed = lines.map((cells) => Object.fromEntries(fields.map((f, i) => [f, number(cells[i + 3]!)])));
+    const inPercent = (f: string, value: unknown) =>
+      PERCENT_FIGURES.has(f as never) && typeof value === 'number' ? Math.round(value * 1000) / 10 : value;
     expect(parsed).toEqual(
-      [...json.rows, json.totals].map((r: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, r[f]]))),
+      [...json.rows, json.totals].map((r: Record<string, unknown>) =>
+        Object.fromEntries(fields.map((f) => [f, inPercent(f, r[f])])),
+      ),
     );
-    expect(lines.map((cells) => cells.slice(0, 2))).toEqual([
-      ...json.rows.map((r: { agency: string; rac: string }) => [r.agency, r.rac]),
-      ['Total', ''],
+    expect(lines.map((cells) => cells.slice(0, 3))).toEqual([
+      ...json.rows.map((r: { agency: string; rac: string; racName: string }) => [r.agency, r.racName, r.rac]),
+      ['Total', '', ''],
     ]);
-    expect(response.body).toMatch(/;0,\d+/);
+    for (const cells of lines) {
+      for (const [i, f] of fields.entries())
+        if (PERCENT_FIGURES.has(f as never)) expect(cells[i + 3]).toMatch(/^(\d+,\d)?$/);
+    }
     const viaFormat = await api('admin', 'GET', `/v1/stats/usage?from=${FROM}&groupBy=agency,rac&format=csv`);
     expect(viaFormat.body).toBe(response.body);
   });

@@ -325,13 +325,17 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
 
     // The same figures in the spreadsheet file, decimal comma and all.
     const csv = await p.request(p.adminKey, { method: 'GET', url: '/v1/stats/usage?groupBy=agency&format=csv' });
-    const lines = parse(csv.body, { delimiter: ';', bom: true, columns: true }) as Record<string, string>[];
+    // Its first line says what the file covers; the headings come next.
+    const lines = parse(csv.body, { delimiter: ';', bom: true, columns: true, from_line: 2 }) as Record<
+      string,
+      string
+    >[];
     const aidf = lines.find((line) => line.Agence === OTHER.agency)!;
     const expectedAidf = figures(sent.filter((s) => s.agency === OTHER.agency));
     expect(aidf['Questionnaires envoyés']).toBe(String(expectedAidf.surveysSent));
     expect(aidf['Questionnaires répondus']).toBe(String(expectedAidf.surveysAnswered));
     expect(aidf['Note moyenne (sur 5)']).toBe(String(expectedAidf.surveyAverageRating).replace('.', ','));
-    expect(aidf['Part de notes 4 ou 5 (CSAT)']).toBe(String(expectedAidf.surveyCsat).replace('.', ','));
+    expect(aidf['Part de notes 4 ou 5, CSAT (%)']).toBe((expectedAidf.surveyCsat! * 100).toFixed(1).replace('.', ','));
   });
 
   it('lists the answers with their comments for managers of the agency, as JSON and as CSV', async () => {

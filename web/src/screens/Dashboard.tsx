@@ -8,7 +8,7 @@ import { MonthChart } from '../components/MonthChart.js';
 
 type Column = { key: keyof UsageRow; label: string; percent?: boolean };
 const COLUMNS: Column[] = [
-  { key: 'rac', label: 'RAC' },
+  { key: 'racName', label: 'RAC' },
   { key: 'projects', label: 'Commandes reçues' },
   { key: 'sent', label: 'Messages envoyés' },
   { key: 'drafted', label: 'Brouillons préparés' },
@@ -57,7 +57,8 @@ export function Dashboard() {
   );
   const rows = useMemo(() => {
     const list = [...(byRac.data?.rows ?? [])];
-    const value = (row: UsageRow) => row[sort.key] ?? -Infinity;
+    // A RAC whose name nothing in Jalon knows any more sorts by their id.
+    const value = (row: UsageRow) => (sort.key === 'racName' ? (row.racName ?? row.rac) : row[sort.key]) ?? -Infinity;
     list.sort((a, b) => {
       const [x, y] = [value(a), value(b)];
       const order =
@@ -177,6 +178,14 @@ export function Dashboard() {
                     <tr key={row.rac ?? '—'}>
                       {COLUMNS.map((c) => {
                         const v = row[c.key];
+                        if (c.key === 'racName') {
+                          return (
+                            <td key={c.key}>
+                              {row.racName ?? row.rac}
+                              {row.racName ? <div className="muted small">{row.rac}</div> : null}
+                            </td>
+                          );
+                        }
                         return (
                           <td key={c.key}>
                             {typeof v === 'string' ? v : c.percent ? formatPercent(v) : formatNumber(v)}
