@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -9,6 +8,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
 import { acquireDataDirLock } from './lock.js';
+import { type EmbeddedClient, startEmbeddedDatabase } from './pglite-thread.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -118,20 +118,22 @@ function releaseWhenBeginFails(pool: pg.Pool): void {
 
 async function openPglite(dataDir: string): Promise<Database> {
   const release = acquireDataDirLock(dataDir);
-  let client: PGlite;
+  let client: EmbeddedClient;
   try {
-    // pg_trgm: the trigram index of the order search (migration 0015).
-    client = await PGlite.create(join(dataDir, 'pg'), { extensions: { pg_trgm } });
+    // On a thread of its own: see pglite-thread.ts.
+    client = await startEmbeddedDatabase(join(dataDir, 'pg'));
   } catch (error) {
     release();
     throw error;
   }
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  // The thread's client answers every call drizzle makes on a PGlite (query, transaction).
+  const pglite = client as unknown as PGlite;
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   return {
     db,
     kind: 'pglite',
     migrate: async () => {
-      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS });
+      await migratePglite(drizzlePglite(pglite, { schema }), { migrationsFolder: MIGRATIONS });
     },
     exclusive: (_name, work) => work(),
     ping: async () => {

@@ -8,7 +8,7 @@ export const IN_CI = Boolean(process.env.CI);
 
 /**
  * Settings every service started by the tests gets. A 2-core machine running the suite next to
- * other work sees event-loop stalls of seconds (PGlite runs inside the loop), which the
+ * other work sees event-loop stalls of seconds, which the
  * production limit of 1 s would answer with 503s to the suite's own requests.
  */
 export const TEST_SERVICE_ENV: Record<string, string> = {
