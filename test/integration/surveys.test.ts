@@ -118,7 +118,12 @@ describe('the satisfaction survey, end to end (PostgreSQL, real SMTP server)', (
     const token = tokenOf(ORDER.orderNumber, ORDER.contacts[0]!.email!);
     const dump = JSON.stringify(await p.deps.db.execute(sql`select * from survey_links`));
     expect(dump).not.toContain(token);
-    const stored = await p.deps.db.select().from(messages).where(eq(messages.projectRef, ORDER.orderNumber));
+    // The closure mail: the order may hold other messages (a welcome draft made by its arrival).
+    const stored = await p.deps.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.projectRef, ORDER.orderNumber), eq(messages.templateKey, 'cloture')));
+    expect(stored).toHaveLength(1);
     expect(stored[0]?.html).toContain('/satisfaction/lien-personnel?note');
     expect(JSON.stringify(stored)).not.toContain(token);
     const links = await p.deps.db.select().from(surveyLinks).where(eq(surveyLinks.projectRef, ORDER.orderNumber));
