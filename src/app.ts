@@ -52,6 +52,7 @@ export type AppDeps = Pick<
   | 'db'
   | 'keys'
   | 'projects'
+  | 'projectEdits'
   | 'lists'
   | 'interventions'
   | 'settings'
@@ -147,7 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         }),
       });
       await v1.register(
-        projectRoutes(deps.projects, deps.lists.projects, deps.now, {
+        projectRoutes(deps.projects, deps.projectEdits, deps.lists.projects, deps.now, {
           maxBytes: config.CSV_MAX_BYTES,
           maxRows: config.CSV_MAX_ROWS,
         }),

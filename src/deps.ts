@@ -15,6 +15,7 @@ import { createMessages } from './messages/service.js';
 import { createProjects } from './projects/service.js';
 import { createProjectList } from './projects/list.js';
 import { createInterventionList } from './interventions/list.js';
+import { createProjectEdits } from './projects/edits.js';
 import { createMessageList } from './messages/list.js';
 import { createProducer } from './queue/producer.js';
 import { createRacs } from './racs/service.js';
@@ -136,6 +137,8 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
   const policy = { internalDomains: config.INTERNAL_EMAIL_DOMAINS, smsCountries: config.SMS_COUNTRIES };
   const messages = createMessages({ db, renderer, producer, settings, policy, now });
   const projects = createProjects({ db, now });
+  // One contact or site corrected by hand (a bounced address); order tools replace the whole order.
+  const projectEdits = createProjectEdits({ db, now });
   // The lists of orders, messages and visits (read-only; the console's and the work queues' source).
   const lists = {
     projects: createProjectList({ db, now }),
@@ -236,6 +239,7 @@ export async function createDeps(config: Config, options: { logger?: Logger; now
     settings,
     subscribers,
     projects,
+    projectEdits,
     lists,
     interventions,
     racs,

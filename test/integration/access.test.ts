@@ -490,6 +490,27 @@ const ROUTES: Route[] = [
     send: (t, key) => t.request(key, { method: 'GET', url: '/v1/interventions?rac=me' }),
     allowed: { ...ACTS_FOR_NO_RAC, racOwn: 200, racOther: 200, racOwnIdOtherAgency: 200 },
   },
+  // One contact or site corrected by hand (routes/projects.ts): the order's senders.
+  {
+    name: 'PATCH /v1/projects/{ref}/contacts/{id}',
+    send: (t, key) =>
+      t.request(key, {
+        method: 'PATCH',
+        url: `${URL}/contacts/${PROJECT.contacts[0]?.id ?? 'ct-1'}`,
+        payload: { firstName: 'Jeanne' },
+      }),
+    allowed: SENDERS,
+  },
+  {
+    name: 'PATCH /v1/projects/{ref}/sites/{siteRef}',
+    send: (t, key) =>
+      t.request(key, {
+        method: 'PATCH',
+        url: `${URL}/sites/${PROJECT.sites[0]?.ref ?? 'missing'}`,
+        payload: { name: 'Siège' },
+      }),
+    allowed: SENDERS,
+  },
   // Interventions (routes/interventions.ts): planners within the order's scope; a fresh visit per cell.
   {
     name: 'PUT /v1/projects/{ref}/interventions/{id}',
@@ -1469,6 +1490,16 @@ const PEOPLE_ROUTES: PeopleRoute[] = [
     name: 'GET /v1/projects/{ref}/interventions',
     send: (s, p) => as(s, p, { method: 'GET', url: `${URL}/interventions` }),
     allowed: PEOPLE_READERS,
+  },
+  {
+    name: 'PATCH /v1/projects/{ref}/contacts/{id}',
+    send: (s, p) =>
+      as(s, p, {
+        method: 'PATCH',
+        url: `${URL}/contacts/${PROJECT.contacts[0]?.id ?? 'ct-1'}`,
+        payload: { firstName: 'Jeanne' },
+      }),
+    allowed: { ...SENDERS, pAdminAll: 200, pAdminAERM: 200, pRacOwn: 200 },
   },
   {
     name: 'GET /v1/interventions (a visit of the order, on its day)',

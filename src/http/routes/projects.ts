@@ -5,6 +5,7 @@ import { ref } from '../../projects/fields.js';
 import { parseSitesCsv, SITE_CSV_COLUMNS } from '../../projects/csv.js';
 import { milestonesPatchSchema, projectInputSchema } from '../../projects/schema.js';
 import type { Projects } from '../../projects/service.js';
+import { contactPatchSchema, type ProjectEdits, sitePatchSchema } from '../../projects/edits.js';
 import type { ProjectListing } from '../../projects/list.js';
 import { projectListQuerySchema, projectListSchema } from '../../projects/list-schema.js';
 import { withDeadlines } from '../../projects/deadlines.js';
@@ -20,8 +21,19 @@ export interface CsvImportLimits {
   maxRows: number;
 }
 
+/** `If-Match: "3"` (or 3): the order version the caller read; a stale one answers 412. */
+const ifMatch = z.object({ 'if-match': z.string().max(40).optional() }).loose();
+function expectedVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  if (!match) throw invalid([{ path: 'headers.if-match', message: 'expected the order version, e.g. "3"' }]);
+  return Number(match[1]);
+}
+const EDITORS = ['integration', 'rac', 'admin'] as const;
+
 export function projectRoutes(
   projects: Projects,
+  edits: ProjectEdits,
   list: ProjectListing,
   now: () => Date,
   csv: CsvImportLimits,
@@ -64,6 +76,58 @@ export function projectRoutes(
       '/projects/:ref',
       { schema: { tags, summary: 'The order as stored, with its deadlines', params } },
       async (request) => withDeadlines(await projects.get(request.params.ref, callerOf(request)), now()),
+    );
+
+    app.patch(
+      '/projects/:ref/contacts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Correct one contact of an order (an address that bounced): the fields given; null clears one',
+          description:
+            "With `If-Match` (the order `version` read), a change made meanwhile answers 412. The order tool's next " +
+            'PUT of the order replaces the contact as it sends it.',
+          params: z.object({ ref, id: ref }),
+          headers: ifMatch,
+          body: contactPatchSchema,
+        },
+      },
+      async (request) =>
+        withDeadlines(
+          await edits.patchContact(
+            request.params.ref,
+            request.params.id,
+            request.body,
+            callerOf(request, EDITORS),
+            expectedVersion(request.headers['if-match']),
+          ),
+          now(),
+        ),
+    );
+
+    app.patch(
+      '/projects/:ref/sites/:siteRef',
+      {
+        schema: {
+          tags,
+          summary: 'Correct one site of an order: the fields given; null clears its contact',
+          description: 'With `If-Match` (the order `version` read), a change made meanwhile answers 412.',
+          params: z.object({ ref, siteRef: ref }),
+          headers: ifMatch,
+          body: sitePatchSchema,
+        },
+      },
+      async (request) =>
+        withDeadlines(
+          await edits.patchSite(
+            request.params.ref,
+            request.params.siteRef,
+            request.body,
+            callerOf(request, EDITORS),
+            expectedVersion(request.headers['if-match']),
+          ),
+          now(),
+        ),
     );
 
     app.patch(
