@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
+import { rowMapper, runCompiled } from '../db/compiled.js';
 import { messages } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import type { Actor } from '../history/record.js';
@@ -10,6 +11,8 @@ import { isPending, type MessageStatus, PENDING } from './lifecycle.js';
 import { findMessage, insert, type MessageRow, move } from './moves.js';
 import type { PatchMessage, RecipientRef } from './schema.js';
 import { type Blocked, blockedRecipients, suppressedError } from './suppressed.js';
+
+const messageRow = rowMapper(messages);
 
 /** A sendAt this far in the past is still "now": clocks of callers drift a little. */
 const PAST_TOLERANCE_MS = 60_000;
@@ -248,7 +251,8 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
     });
   }
 
-  const find = (
+  /** Every milestone mail created looks for a draft of its template: compiled once per set of filters. */
+  const find = async (
     tx: DbOrTx,
     where: {
       projectRef: string;
@@ -258,21 +262,32 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
       pending?: boolean;
       status?: MessageStatus;
     },
-  ) =>
-    tx
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.projectRef, where.projectRef),
-          where.interventionId ? eq(messages.interventionId, where.interventionId) : undefined,
-          where.parentId ? eq(messages.parentId, where.parentId) : undefined,
-          where.template ? eq(messages.templateKey, where.template) : undefined,
-          where.pending ? inArray(messages.status, [...PENDING]) : undefined,
-          where.status ? eq(messages.status, where.status) : undefined,
-        ),
-      )
-      .orderBy(asc(messages.createdAt));
+  ): Promise<MessageRow[]> => {
+    const filters = [
+      where.interventionId ? ['interventionId', eq(messages.interventionId, sql.placeholder('interventionId'))] : [],
+      where.parentId ? ['parentId', eq(messages.parentId, sql.placeholder('parentId'))] : [],
+      where.template ? ['template', eq(messages.templateKey, sql.placeholder('template'))] : [],
+      where.pending ? ['pending', inArray(messages.status, [...PENDING])] : [],
+      where.status ? ['status', eq(messages.status, sql.placeholder('status'))] : [],
+    ].filter((entry): entry is [string, SQL] => entry.length > 0);
+    const raws = await runCompiled(
+      tx,
+      ['findMessages', ...filters.map(([name]) => name)].join('|'),
+      () =>
+        sql`select * from ${messages} where ${and(
+          eq(messages.projectRef, sql.placeholder('projectRef')),
+          ...filters.map(([, condition]) => condition),
+        )} order by ${messages.createdAt} asc`,
+      {
+        projectRef: where.projectRef,
+        interventionId: where.interventionId,
+        parentId: where.parentId,
+        template: where.template,
+        status: where.status,
+      },
+    );
+    return raws.map((raw) => messageRow(raw) as MessageRow);
+  };
 
   return { checkSendAt, prepare, schedule, cancel, update, rerender, release, find };
 }
