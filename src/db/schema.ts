@@ -413,7 +413,8 @@ export const projectStats = pgTable(
 export const usageRollups = pgTable(
   'usage_rollups',
   {
-    grain: text('grain', { enum: ['month', 'week'] }).notNull(),
+    // By template and channel (month, week), or per RAC only (month-rac, week-rac).
+    grain: text('grain', { enum: ['month', 'week', 'month-rac', 'week-rac'] }).notNull(),
     day: date('day', { mode: 'string' }).notNull(),
     agency: text('agency').notNull(),
     racId: text('rac_id').notNull(),

@@ -91,7 +91,9 @@ export function split<T>(rows: (Key & T & { total?: boolean })[]): Figures<T> {
  */
 export async function messageFigures(db: Db, f: UsageFilters): Promise<Figures<MessageFigures>> {
   const { inner, outer, names } = dimensions(f.groupBy, 'day');
-  const source = await usageSource(db, grainFor(f.groupBy), f.from, f.to);
+  const detail =
+    Boolean(f.template || f.channel) || f.groupBy.some((name) => name === 'template' || name === 'channel');
+  const source = await usageSource(db, grainFor(f.groupBy), f.from, f.to, detail);
   const filter = and([
     sql`day between ${f.from}::date and ${f.to}::date`,
     f.agency ? sql`agency = ${f.agency}` : undefined,

@@ -9,9 +9,15 @@ import type { Dimension } from './params.js';
  * about a million usage_daily rows; whole months (or weeks) that are over come instead from
  * usage_rollups, which holds one row per bucket, agency, RAC and template, summed the first
  * time a report needs it. Only days the clock can still add to are read day by day.
+ *
+ * Each bucket is summed twice: by template and channel (grain `month`, `week`), and per RAC
+ * only (`month-rac`, `week-rac`, template and channel empty), which is what most reports ask
+ * and six times fewer rows to read for a national one.
  */
 
 export type Grain = 'month' | 'week';
+/** The rollup rows a report reads: by template and channel, or per RAC only. */
+const stored = (grain: Grain, detail: boolean) => (detail ? grain : (`${grain}-rac` as const));
 const COLUMNS = sql.raw(`day, agency, rac_id, template, channel, ${COUNTERS.join(', ')}, sms_segments, sender_actions`);
 const SUMS = sql.raw([...COUNTERS, 'sms_segments', 'sender_actions'].map((c) => `sum(${c})`).join(', '));
 
@@ -80,14 +86,27 @@ async function ensureBuckets(db: Db, grain: Grain, buckets: string[]): Promise<v
       select ${grain}, ${truncated}, agency, rac_id, template, channel, ${SUMS} from usage_daily
       where day between ${missing[0]}::date and ${lastDay}::date and ${truncated} in (${dates(missing)})
       group by 2, 3, 4, 5, 6`);
+    await tx.execute(sql`insert into usage_rollups (grain, ${COLUMNS})
+      select ${stored(grain, false)}, day, agency, rac_id, '', '', ${SUMS} from usage_rollups
+      where grain = ${grain} and day in (${dates(missing)})
+      group by day, agency, rac_id`);
     await tx.execute(
       sql`insert into usage_rollup_buckets (grain, day) select ${grain}, d from unnest(array[${dates(missing)}]) d`,
     );
   });
 }
 
-/** A derived table with usage_daily's columns covering [from, to], from rollups where it can. */
-export async function usageSource(db: Db, grain: Grain | undefined, from: string, to: string): Promise<SQL> {
+/**
+ * A derived table with usage_daily's columns covering [from, to], from rollups where it can;
+ * `detail` when the report filters or splits by template or channel.
+ */
+export async function usageSource(
+  db: Db,
+  grain: Grain | undefined,
+  from: string,
+  to: string,
+  detail: boolean,
+): Promise<SQL> {
   // A day is final once no transaction that started on it can still commit: give it a full day.
   const [clock] = rowsOf<{ day: string }>(
     await db.execute(sql`select ((now() at time zone ${ZONE})::date - 2)::text as day`),
@@ -97,7 +116,7 @@ export async function usageSource(db: Db, grain: Grain | undefined, from: string
   if (grain && plan.buckets.length > 0) {
     await ensureBuckets(db, grain, plan.buckets);
     parts.push(sql`select ${COLUMNS} from usage_rollups
-      where grain = ${grain} and day between ${plan.buckets[0]}::date and ${plan.buckets.at(-1)}::date`);
+      where grain = ${stored(grain, detail)} and day between ${plan.buckets[0]}::date and ${plan.buckets.at(-1)}::date`);
   }
   if (plan.days.length > 0) {
     const ranges = plan.days.map(([a, b]) => sql`day between ${a}::date and ${b}::date`);
