@@ -471,6 +471,41 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await rac.context.close();
   });
 
+  it('a bounced message leads from « À traiter » to its contact, corrected, then prepared again', async () => {
+    const created = await p.request(p.adminKey, {
+      method: 'POST',
+      url: '/v1/messages',
+      payload: { projectRef: SMALL, template: 'relance-bilan', draft: true },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const { id } = created.json() as { id: string };
+    // The address came back as unknown (what the bounce intake writes).
+    await p.deps.db.execute(
+      sql`update messages set status = 'bounced', last_error = '550 5.1.1 utilisateur inconnu' where id = ${id}`,
+    );
+    const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA);
+    const problem = page.locator('li', { hasText: '550 5.1.1 utilisateur inconnu' });
+    await problem.getByRole('link', { name: 'Corriger le contact' }).click();
+    await page.waitForURL(`**/app/projects/${SMALL}?fix=${id}`);
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toContain('corrigez l’adresse');
+    await dialog.getByLabel('E-mail').fill('Direction.Corrigee@Alpilles-Conseil.example');
+    await expectAccessible(page, 'contact edit');
+    await screenshots(page, 'contact-edit');
+    await dialog.getByRole('button', { name: 'Enregistrer le contact' }).click();
+    await expect
+      .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(expect.stringContaining('enregistré'));
+    const [contact] = await rows<{ email: string }>(
+      sql`select email from contacts where project_ref = ${SMALL} and id = 'ct-1'`,
+    );
+    expect(contact?.email).toBe('direction.corrigee@alpilles-conseil.example');
+    await expect.poll(() => page.getByTestId('contacts').textContent()).toContain('direction.corrigee@');
+    await page.getByRole('link', { name: 'Préparer à nouveau le message' }).click();
+    await page.waitForURL(`**/app/projects/${SMALL}/compose?template=relance-bilan`);
+    await context.close();
+  });
+
   it('bulk-sends 40 visit notices, stepped through with the keyboard', async () => {
     const data = { kind: 'access', windowStart: '2027-03-16T08:00:00+01:00', windowEnd: '2027-03-16T12:00:00+01:00' };
     for (let i = 0; i < 40; i += 10) {

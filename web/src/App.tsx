@@ -27,7 +27,7 @@ type Route = {
 const ROUTES: Route[] = [
   { pattern: '/app', render: () => <Home /> },
   { pattern: '/app/orders', render: () => <Orders /> },
-  { pattern: '/app/projects/:ref', render: (p) => <OrderPage projectRef={p.ref!} /> },
+  { pattern: '/app/projects/:ref', render: (p, s) => <OrderPage projectRef={p.ref!} fix={s.get('fix')} /> },
   {
     pattern: '/app/projects/:ref/compose',
     render: (p, s) => <Compose projectRef={p.ref!} template={s.get('template') ?? 'accuse-reception'} />,

@@ -116,9 +116,17 @@ export function Home() {
                 <br />
                 <span className="small">
                   {m.status === 'bounced'
-                    ? 'L’adresse ne reçoit pas de courrier : corrigez-la dans l’outil de commande, puis préparez le message à nouveau.'
-                    : 'Vérifiez le destinataire, puis préparez le message à nouveau.'}
+                    ? 'L’adresse ne reçoit pas de courrier : corrigez-la, puis préparez le message à nouveau. '
+                    : 'Vérifiez le destinataire, puis préparez le message à nouveau. '}
                 </span>
+                {can.send(me) ? (
+                  <Link
+                    className="small"
+                    to={`/app/projects/${encodeURIComponent(m.projectRef)}${query({ fix: m.id })}`}
+                  >
+                    Corriger le contact
+                  </Link>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -61,8 +61,11 @@ function Write({ project }: { project: ProjectView }) {
   );
 }
 
-/** An order: its numbers, client, RAC and deadlines; sites, contacts, milestones, visits and timeline. */
-export function OrderPage({ projectRef }: { projectRef: string }) {
+/**
+ * An order: its numbers, client, RAC and deadlines; sites, contacts, milestones, visits and
+ * timeline. `fix`: a message that did not reach its client, whose recipient is to be corrected.
+ */
+export function OrderPage({ projectRef, fix }: { projectRef: string; fix?: string | null }) {
   const me = useMe();
   const project = useLoad(() => get<ProjectView>(`/v1/projects/${encodeURIComponent(projectRef)}`), [projectRef]);
   const timeline = useLoad(
@@ -133,7 +136,7 @@ export function OrderPage({ projectRef }: { projectRef: string }) {
       <Milestones project={p} onChange={refresh} />
       <Visits project={p} state={visits} onChange={refresh} />
       <Sites sites={p.sites} contacts={p.contacts} />
-      <Contacts contacts={p.contacts} />
+      <Contacts project={p} fix={fix ?? null} onChange={refresh} />
       <TimelineView state={timeline} />
     </article>
   );
