@@ -180,6 +180,22 @@ const envSchema = z
     // Jalon's own SMTP listener for returned mail (relay the bounce domain's MX to it); unset: none.
     BOUNCE_SMTP_PORT: int(0, 65535).optional(),
     BOUNCE_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+    // A mailbox the relay delivers returned mail to, read by the workers (one process at a time):
+    // imaps://user:password@host:993/INBOX (imap:// upgrades with STARTTLS when offered).
+    BOUNCE_IMAP_URL: url(['imap:', 'imaps:'])
+      .refine((value) => {
+        const parsed = new URL(value);
+        return parsed.username !== '' && parsed.password !== '';
+      }, 'expected a user and a password in the URL')
+      .optional(),
+    // Longest wait between two looks at the mailbox (IDLE tells of new mail at once when the
+    // server has it); also the wait before mail left there by a database outage is tried again.
+    BOUNCE_IMAP_INTERVAL_MS: int(500, 86_400_000).default(60_000),
+    // What becomes of a mail taken in: moved to BOUNCE_IMAP_DONE_FOLDER, or flagged \Seen and deleted.
+    BOUNCE_IMAP_DONE: z.enum(['move', 'delete'], { error: 'expected move or delete' }).default('move'),
+    BOUNCE_IMAP_DONE_FOLDER: z.string().min(1).default('Jalon/Traités'),
+    // Mail that says nothing Jalon can act on (unknown format, forged tag, not a mail) goes here.
+    BOUNCE_IMAP_UNKNOWN_FOLDER: z.string().min(1).default('Jalon/Inconnus'),
     // A returned mail larger than this is refused (a DSN is a few kilobytes plus the original's headers).
     BOUNCE_MAX_BYTES: int(1024, 50 * 1024 * 1024).default(512 * 1024),
     // A survey link works this long after its mail went out; the client may change their answer until then.
@@ -240,6 +256,9 @@ const envSchema = z
     }
     if (env.BOUNCE_SMTP_PORT !== undefined && !env.BOUNCE_ADDRESS) {
       ctx.addIssue({ code: 'custom', path: ['BOUNCE_ADDRESS'], message: 'required when BOUNCE_SMTP_PORT is set' });
+    }
+    if (env.BOUNCE_IMAP_URL !== undefined && !env.BOUNCE_ADDRESS) {
+      ctx.addIssue({ code: 'custom', path: ['BOUNCE_ADDRESS'], message: 'required when BOUNCE_IMAP_URL is set' });
     }
     if (env.BOUNCE_ADDRESS && !env.BOUNCE_SIGNING_SECRET) {
       ctx.addIssue({

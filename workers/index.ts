@@ -6,6 +6,7 @@ import { createReconciler } from './reconciler.js';
 import { createDeadlineWatch } from '../src/projects/missed.js';
 import { createWebhookSweep, startWebhookWorker } from './webhooks.js';
 import { type BounceListener, startBounceListener } from './bounce-listener.js';
+import { startBounceMailbox } from './bounce-mailbox.js';
 import { createDigestSweep, startDigestWorker } from './digests.js';
 
 export interface Workers {
@@ -18,6 +19,7 @@ type WorkerDeps = Pick<
   Deps,
   | 'config'
   | 'logger'
+  | 'database'
   | 'db'
   | 'email'
   | 'sms'
@@ -36,7 +38,7 @@ type WorkerDeps = Pick<
 /**
  * Everything that runs in the background: one queue processor per channel and one for
  * webhooks, the follow-up dispatcher, the reconciler, the webhook sweep, the deadline check,
- * the retention purge, the problem summaries and their sweep, and the listener for returned mail. `close` stops taking work and lets
+ * the retention purge, the problem summaries and their sweep, and the listener and the mailbox reader for returned mail. `close` stops taking work and lets
  * what is in flight finish, so SIGTERM loses nothing.
  */
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
@@ -74,11 +76,26 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
           maxBytes: config.BOUNCE_MAX_BYTES,
         })
       : undefined;
+  const bounceMailbox =
+    deps.bounces && config.BOUNCE_IMAP_URL
+      ? startBounceMailbox({
+          intake: deps.bounces,
+          logger,
+          metrics: deps.metrics,
+          database: deps.database,
+          url: config.BOUNCE_IMAP_URL,
+          intervalMs: config.BOUNCE_IMAP_INTERVAL_MS,
+          done: config.BOUNCE_IMAP_DONE,
+          doneFolder: config.BOUNCE_IMAP_DONE_FOLDER,
+          unknownFolder: config.BOUNCE_IMAP_UNKNOWN_FOLDER,
+          maxBytes: config.BOUNCE_MAX_BYTES,
+        })
+      : undefined;
   logger.debug('workers started');
   return {
     bounceListener,
     async close() {
-      await bounceListener?.close();
+      await Promise.all([bounceListener?.close(), bounceMailbox?.close()]);
       await Promise.all([
         dispatcher.stop(),
         reconciler.stop(),

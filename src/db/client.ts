@@ -27,7 +27,7 @@ export interface Database {
    * Runs `work` while holding the lock called `name`, which every process on this database
    * shares (a PostgreSQL advisory lock; the embedded database admits one process anyway).
    */
-  exclusive<T>(name: string, work: () => Promise<T>): Promise<T>;
+  exclusive<T>(name: string, work: () => Promise<T>, options?: { signal?: AbortSignal }): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -61,14 +61,22 @@ async function openPostgres(url: string, max: number, onError: (error: Error) =>
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   // On a connection of its own, outside the pool, so that `work` can use every pooled one;
   // closing that connection releases the lock, even when the process dies holding it.
-  const exclusive = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  // An abort gives up the wait for the lock (a standby process stopping) by closing its connection.
+  const exclusive = async <T>(
+    name: string,
+    work: () => Promise<T>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<T> => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
     client.on('error', onError);
     await client.connect();
+    const abort = () => void client.end().catch(() => {});
+    options.signal?.addEventListener('abort', abort, { once: true });
     try {
       await client.query('select pg_advisory_lock(hashtext($1))', [`jalon:${name}`]);
       return await work();
     } finally {
+      options.signal?.removeEventListener('abort', abort);
       await client.end().catch(() => {});
     }
   };

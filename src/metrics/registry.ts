@@ -94,6 +94,12 @@ export function createMetrics() {
     labelNames: ['reason'] as const,
     registers,
   });
+  const bounceMailboxFailures = new Counter({
+    name: 'jalon_bounce_mailbox_failures_total',
+    help: 'Bounce mailbox troubles, by stage (connection: the IMAP server; intake: the database, mail left for later)',
+    labelNames: ['stage'] as const,
+    registers,
+  });
   const suppressions = new Counter({
     name: 'jalon_suppressions_total',
     help: 'Addresses and numbers suppressed, by reason (hard_bounce, soft_bounces, complaint, sms_unsubscribed, sms_undelivered)',
@@ -146,6 +152,7 @@ export function createMetrics() {
     webhookDisabled,
     bounces,
     bouncesRefused,
+    bounceMailboxFailures,
     suppressions,
     queueJobs,
     followupLag,

@@ -42,4 +42,30 @@ describe('returned mail settings', () => {
     expect(() => loadConfig({ BOUNCE_ADDRESS: 'bounces+x@operateur.example' })).toThrow(/BOUNCE_ADDRESS/);
     expect(() => loadConfig({ BOUNCE_ADDRESS: 'Bounces <bounces@operateur.example>' })).toThrow(/BOUNCE_ADDRESS/);
   });
+
+  it('reads the bounce mailbox settings, with a user and password in the URL and the bounce address', () => {
+    const base = {
+      BOUNCE_ADDRESS: 'bounces@operateur.example',
+      BOUNCE_SIGNING_SECRET: 'a-signing-secret-of-32-characters!',
+    };
+    const config = loadConfig({ ...base, BOUNCE_IMAP_URL: 'imaps://retours:secret@imap.operateur.example/INBOX' });
+    expect(config).toMatchObject({
+      BOUNCE_IMAP_INTERVAL_MS: 60_000,
+      BOUNCE_IMAP_DONE: 'move',
+      BOUNCE_IMAP_DONE_FOLDER: 'Jalon/Traités',
+      BOUNCE_IMAP_UNKNOWN_FOLDER: 'Jalon/Inconnus',
+    });
+    expect(() => loadConfig({ ...base, BOUNCE_IMAP_URL: 'imaps://imap.operateur.example/INBOX' })).toThrow(
+      /BOUNCE_IMAP_URL: expected a user and a password/,
+    );
+    expect(() => loadConfig({ ...base, BOUNCE_IMAP_URL: 'https://retours:secret@imap.example/' })).toThrow(
+      /BOUNCE_IMAP_URL/,
+    );
+    expect(() => loadConfig({ BOUNCE_IMAP_URL: 'imap://retours:secret@imap.example/INBOX' })).toThrow(
+      /BOUNCE_ADDRESS: required when BOUNCE_IMAP_URL is set/,
+    );
+    expect(() => loadConfig({ ...base, BOUNCE_IMAP_DONE: 'keep' })).toThrow(
+      /BOUNCE_IMAP_DONE: expected move or delete/,
+    );
+  });
 });
