@@ -7,6 +7,8 @@ import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgencySettings, reminderPolicy } from '../../src/agencies/settings.js';
+import { isSmsAllowedAt } from '../../src/interventions/sms-hours.js';
 import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { expectAccessible, percentile, screenshots, signInThroughConsole } from '../helpers/console.js';
 import { IN_CI } from '../helpers/env.js';
@@ -369,6 +371,76 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await expect.poll(async () => (await visits.textContent()) !== shownBefore).toBe(true);
     await screenshots(page, 'visits');
     await context.close();
+  });
+
+  it('a RAC opens a visit’s SMS reminder, reads its encoding and segments, sends it now, and the order shows it', async () => {
+    // Whole-day SMS hours, so that « send now » is not held until morning whenever the test runs.
+    const settingsUrl = '/v1/agencies/AERM/settings';
+    const kept = (await p.request(p.adminKey, { method: 'GET', url: settingsUrl })).json() as AgencySettings;
+    const wholeDay = { ...kept, reminders: { ...kept.reminders, smsHours: { start: '00:00', end: '23:59' } } };
+    const set = await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: wholeDay });
+    expect(set.statusCode, set.body).toBe(200);
+    try {
+      const site = loadFixture(SMALL).sites[0]!;
+      const start = DateTime.now().setZone('Europe/Paris').plus({ days: 4 }).set({ hour: 14, minute: 0 });
+      const created = await p.request(p.adminKey, {
+        method: 'POST',
+        url: '/v1/messages',
+        payload: {
+          projectRef: SMALL,
+          template: 'rappel-intervention',
+          draft: true,
+          data: {
+            siteRef: site.ref,
+            kind: 'access',
+            windowStart: start.toISO(),
+            windowEnd: start.plus({ hours: 4 }).toISO(),
+          },
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const { id } = created.json() as { id: string };
+
+      const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/projects/${SMALL}`);
+      await page.getByTestId('timeline').locator(`a[href$="/app/messages/${id}"]`).first().click();
+      await page.waitForURL(`**/app/messages/${id}`);
+      const body = page.getByTestId('sms-body');
+      await expect.poll(() => body.textContent(), { timeout: 10_000 }).toMatch(/\S/);
+      const shownBody = (await body.textContent()) ?? '';
+      const cost = page.locator('.sms .muted');
+      expect(await cost.textContent()).toMatch(/^Encodage (GSM-7|UCS-2) · \d+ caractères · \d+ segments?/);
+      const length = Number(/(\d+) caractères/.exec((await cost.textContent()) ?? '')?.[1]);
+      expect(length).toBe([...shownBody].length);
+      await expectAccessible(page, 'sms compose');
+      await screenshots(page, 'compose-sms');
+
+      const before = p.twilio.accepted.length;
+      await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
+      // Sunday or a public holiday: the SMS rules hold it whatever the hours.
+      const sendsNow = isSmsAllowedAt(DateTime.now(), site.postalCode, reminderPolicy(wholeDay));
+      const expected = sendsNow ? 'Le message part maintenant.' : 'Programmé pour le';
+      await expect
+        .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
+        .toContainEqual(expect.stringContaining(expected));
+      if (sendsNow) {
+        const [sms] = (await p.twilio.waitFor(before + 1)).slice(before);
+        expect(sms!.params.Body).toBe(shownBody);
+        expect(sms!.params.To).toMatch(/^\+33[67]\d{8}$/);
+
+        await page.getByRole('link', { name: /CMD-2026-000102/ }).click();
+        const sent = page
+          .getByTestId('timeline')
+          .locator('li', { hasText: 'Message envoyé' })
+          .filter({ hasText: 'Rappel d’intervention (SMS) · SMS' });
+        await expect.poll(() => sent.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+        await sent.first().getByRole('button', { name: 'Voir le contenu' }).click();
+        await expect.poll(() => page.getByRole('dialog').getByTestId('sms-body').textContent()).toBe(shownBody);
+        await page.keyboard.press('Escape');
+      }
+      await context.close();
+    } finally {
+      await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: kept });
+    }
   });
 
   it('the planner reads the agency’s week day by day, moves, cancels and books visits; the RAC sees her week', async () => {
