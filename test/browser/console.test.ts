@@ -578,6 +578,33 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await context.close();
   });
 
+  it('a RAC corrects a site’s city from the order page; a planner is not offered the correction', async () => {
+    const site = loadFixture(SMALL).sites[0]!;
+    const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/projects/${SMALL}`);
+    await page.getByRole('button', { name: `Modifier le site ${site.ref}` }).click();
+    const dialog = page.getByRole('dialog', { name: 'Modifier le site' });
+    expect(await dialog.getByLabel('Ville').inputValue()).toBe(site.city);
+    await dialog.getByLabel('Ville').fill('Saint-Rémy-de-Provence');
+    await expectAccessible(page, 'site edit');
+    await screenshots(page, 'site-edit');
+    await dialog.getByRole('button', { name: 'Enregistrer le site' }).click();
+    await expect
+      .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(expect.stringContaining(`Site ${site.ref} enregistré`));
+    const row = page.getByTestId('sites').locator('tbody tr', { hasText: site.ref });
+    await expect.poll(() => row.textContent()).toContain('Saint-Rémy-de-Provence');
+    const [stored] = await rows<{ city: string; address: string }>(
+      sql`select city, address from sites where project_ref = ${SMALL} and ref = ${site.ref}`,
+    );
+    expect(stored).toEqual({ city: 'Saint-Rémy-de-Provence', address: site.address });
+    await context.close();
+
+    const planner = await signInThroughConsole(browser, base, p.smtp, PLANNER, `/app/projects/${SMALL}`);
+    await planner.page.getByTestId('sites').locator('tbody tr').first().waitFor();
+    expect(await planner.page.getByRole('button', { name: /^Modifier le site/ }).count()).toBe(0);
+    await planner.context.close();
+  });
+
   it('bulk-sends 40 visit notices, stepped through with the keyboard', async () => {
     const data = { kind: 'access', windowStart: '2027-03-16T08:00:00+01:00', windowEnd: '2027-03-16T12:00:00+01:00' };
     for (let i = 0; i < 40; i += 10) {

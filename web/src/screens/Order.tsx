@@ -135,7 +135,7 @@ export function OrderPage({ projectRef, fix }: { projectRef: string; fix?: strin
       </header>
       <Milestones project={p} onChange={refresh} />
       <Visits project={p} state={visits} onChange={refresh} />
-      <Sites sites={p.sites} contacts={p.contacts} />
+      <Sites project={p} onChange={refresh} />
       <Contacts project={p} fix={fix ?? null} onChange={refresh} />
       <TimelineView state={timeline} />
     </article>
