@@ -6,10 +6,11 @@ import type { Db } from '../src/db/client.js';
 import { interventions, messages, sites } from '../src/db/schema.js';
 import { earliestAllowedAtOrAfter, isSmsAllowedAt } from '../src/interventions/calendar.js';
 import type { Logger } from '../src/logger.js';
-import { findMessage, type MessageRow, move, moveOnly } from '../src/messages/moves.js';
+import { findMessage, type MessageRow, move, moveOnly, moveScreened } from '../src/messages/moves.js';
 import type { JobMemo } from '../src/queue/jobs.js';
 import type { SurveyLinks } from '../src/surveys/links.js';
 import { blockedRecipients } from '../src/messages/suppressed.js';
+import type { KnownSuppressions } from '../src/suppressions/store.js';
 
 export interface DeliveryDeps {
   db: Db;
@@ -96,7 +97,7 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
   const { memo } = attempt;
   if (memo?.sent) return recordSent(deps, id, memo.sent.providerId, attempt);
 
-  let taken: { claimed: MessageRow } | { outcome: Outcome };
+  let taken: Claimed | { outcome: Outcome };
   try {
     taken = await claim(deps, id, attempt);
   } catch (error) {
@@ -105,14 +106,14 @@ export async function deliver(deps: DeliveryDeps, id: string, attempt: Attempt):
     throw error;
   }
   if ('outcome' in taken) return taken.outcome;
-  const { claimed } = taken;
+  const { claimed, suppressions } = taken;
 
   let held: Outcome | undefined;
   let content: { html: string; text: string };
   let screened: MessageRow | Outcome = claimed;
   try {
     held = await shouldHold(deps, claimed);
-    if (!held) screened = await screen(deps, claimed);
+    if (!held) screened = await screen(deps, claimed, suppressions);
     content =
       held || 'kind' in screened
         ? { html: '', text: '' }
@@ -156,11 +157,13 @@ async function release(deps: DeliveryDeps, row: MessageRow, error: unknown, atte
   ).catch(() => {});
 }
 
-async function claim(
-  deps: DeliveryDeps,
-  id: string,
-  attempt: Attempt,
-): Promise<{ claimed: MessageRow } | { outcome: Outcome }> {
+/** A claimed message, with the active suppressions of its recipients read by the claim. */
+interface Claimed {
+  claimed: MessageRow;
+  suppressions: KnownSuppressions;
+}
+
+async function claim(deps: DeliveryDeps, id: string, attempt: Attempt): Promise<Claimed | { outcome: Outcome }> {
   const dueBy = new Date(deps.now().getTime() + EARLY_TOLERANCE_MS);
   const options = {
     now: deps.now(),
@@ -169,13 +172,13 @@ async function claim(
     data: { attempt: attempt.number },
     where: lte(messages.sendAt, dueBy),
   };
-  const claimed =
-    (await move(deps.db, 'claim', id, options)) ??
-    (attempt.memo?.notSent ? await move(deps.db, 'reclaim', id, options) : undefined);
-  if (claimed) {
+  const taken =
+    (await moveScreened(deps.db, 'claim', id, options)) ??
+    (attempt.memo?.notSent ? await moveScreened(deps.db, 'reclaim', id, options) : undefined);
+  if (taken) {
     // From now on a lost outcome is ambiguous again.
     if (attempt.memo) await attempt.remember({});
-    return { claimed };
+    return { claimed: taken.row, suppressions: taken.suppressions };
   }
   const current = await findMessage(deps.db, id);
   if (!current) return { outcome: { kind: 'skipped', status: 'missing' } };
@@ -238,8 +241,8 @@ async function shouldHold(deps: DeliveryDeps, row: MessageRow): Promise<Outcome 
  * a suppressed main recipient fails it (nothing is sent), a suppressed copy recipient is left
  * out of this sending.
  */
-async function screen(deps: DeliveryDeps, row: MessageRow): Promise<MessageRow | Outcome> {
-  const blocked = await blockedRecipients(deps.db, row.channel, row, deps.now());
+async function screen(deps: DeliveryDeps, row: MessageRow, known: KnownSuppressions): Promise<MessageRow | Outcome> {
+  const blocked = await blockedRecipients(deps.db, row.channel, row, deps.now(), known);
   if (blocked.length === 0) return row;
   const main = blocked.find((b) => row.to.includes(b.recipient));
   if (!main) return { ...row, cc: row.cc.filter((r) => !blocked.some((b) => b.recipient === r)) };

@@ -1,7 +1,14 @@
 import type { DbOrTx } from '../db/client.js';
 import type { Recipient } from '../db/schema.js';
 import { AppError, type FieldIssue } from '../errors.js';
-import { activeFor, describeSuppression, normalise, type SuppressionRow } from '../suppressions/store.js';
+import {
+  activeFor,
+  describeSuppression,
+  type KnownSuppressions,
+  knownKey,
+  normalise,
+  type SuppressionRow,
+} from '../suppressions/store.js';
 
 /** A recipient of a message who may not be written to, with where it sits in the request. */
 export interface Blocked {
@@ -10,25 +17,33 @@ export interface Blocked {
   suppression: SuppressionRow;
 }
 
-/** The suppressed recipients among a message's To and Cc. */
+/**
+ * The suppressed recipients among a message's To and Cc. `known`: what a statement read with
+ * the order or the claim (../suppressions/store.ts); looked up only if it does not cover them all.
+ */
 export async function blockedRecipients(
   db: DbOrTx,
   channel: 'email' | 'sms',
   recipients: { to: Recipient[]; cc: Recipient[] },
   now: Date,
+  known?: KnownSuppressions,
 ): Promise<Blocked[]> {
   const all = [
     ...recipients.to.map((r, i) => ({ path: `body.recipients.to.${i}`, recipient: r })),
     ...recipients.cc.map((r, i) => ({ path: `body.recipients.cc.${i}`, recipient: r })),
   ];
-  const found = await activeFor(
-    db,
-    channel,
-    all.map((entry) => entry.recipient.address),
-    now,
-  );
+  const answered = known && all.every((entry) => known.covered.has(knownKey(channel, entry.recipient.address)));
+  const found = answered
+    ? known.found
+    : await activeFor(
+        db,
+        channel,
+        all.map((entry) => entry.recipient.address),
+        now,
+      );
+  const keyOf = (address: string) => (answered ? knownKey(channel, address) : normalise(channel, address));
   return all.flatMap((entry) => {
-    const suppression = found.get(normalise(channel, entry.recipient.address));
+    const suppression = found.get(keyOf(entry.recipient.address));
     return suppression ? [{ ...entry, suppression }] : [];
   });
 }

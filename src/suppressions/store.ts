@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, gt, isNull, lte, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, or, type SQL, sql, type SQLWrapper } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { rowMapper, runCompiled } from '../db/compiled.js';
 import { suppressions, type SuppressionReason } from '../db/schema.js';
@@ -45,6 +45,50 @@ export async function activeFor(
   );
   const rows = raws.map((raw) => suppressionRow(raw) as SuppressionRow);
   return new Map(rows.map((row) => [row.address, row]));
+}
+
+/**
+ * The addresses a statement can compare itself: what `normalise` gives is what PostgreSQL's
+ * `lower` gives only for ASCII without surrounding spaces; any other address is looked up
+ * with `activeFor`.
+ */
+export const comparableInSql = (address: string): boolean => /^[\x21-\x7e]+$/.test(address);
+
+/**
+ * Active entries among the addresses of a subquery (`candidates`, one text column per channel),
+ * as a JSON array of rows, to read beside another statement instead of after it. `now` names
+ * the statement's placeholder for the service clock.
+ */
+export function activeAmong(candidates: { email: SQL; sms: SQL }, now: SQL): SQL {
+  return sql`(select coalesce(json_agg(row_to_json(s)), '[]'::json) from ${suppressions} s
+    where s.lifted_at is null and (s.expires_at is null or s.expires_at > ${now})
+      and ((s.channel = 'email' and s.address in (${candidates.email}))
+        or (s.channel = 'sms' and s.address in (${candidates.sms}))))`;
+}
+
+/** What a statement read with `activeAmong`, and which addresses it answers for. */
+export interface KnownSuppressions {
+  /** `channel:address`, normalised: the addresses whose entries, if any, are in `found`. */
+  covered: Set<string>;
+  found: Map<string, SuppressionRow>;
+}
+
+export const knownKey = (channel: Channel, address: string) => `${channel}:${normalise(channel, address)}`;
+
+/** The rows of `activeAmong` for these addresses (only the comparable ones are covered). */
+export function knownSuppressions(
+  rows: readonly Record<string, unknown>[],
+  addresses: readonly { channel: Channel; address: string }[],
+): KnownSuppressions {
+  const covered = new Set(
+    addresses.filter((a) => comparableInSql(a.address)).map((a) => knownKey(a.channel, a.address)),
+  );
+  const found = new Map<string, SuppressionRow>();
+  for (const raw of rows) {
+    const row = suppressionRow(raw) as SuppressionRow;
+    found.set(`${row.channel}:${row.address}`, row);
+  }
+  return { covered, found };
 }
 
 export interface NewSuppression {

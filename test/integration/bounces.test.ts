@@ -6,6 +6,7 @@ import { loadFixture } from '../helpers/fixtures.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { smsHoursOffsetMs } from '../helpers/clock.js';
 import { DEFAULT_SETTINGS } from '../../src/agencies/settings.js';
+import { addSuppression } from '../../src/suppressions/store.js';
 
 const FIXTURE = loadFixture('CMD-2026-000104');
 const SMALL = loadFixture('CMD-2026-000101');
@@ -70,6 +71,7 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
       BOUNCE_SMTP_HOST: '127.0.0.1',
       BOUNCE_MAX_BYTES: '65536',
       SUPPRESS_SOFT_BOUNCES: '2',
+      INTERNAL_EMAIL_DOMAINS: 'operateur.example',
       // Inside the SMS hours, whenever the suite runs: an SMS sent "now" goes now.
       CLOCK_OFFSET_MS: String(smsHoursOffsetMs()),
     });
@@ -365,5 +367,85 @@ describe('returned mail through the bounce listener (PostgreSQL)', () => {
     );
     expect(soft).toHaveLength(1);
     expect(await reports()).toBe(before + 2);
+  });
+
+  describe('who is suppressed, read with the order and with the claim', () => {
+    // Order tools write addresses with capitals; suppressions are kept lower-cased.
+    const CAPS = {
+      ...SMALL,
+      orderNumber: 'CMD-2026-000191',
+      trackingNumber: 'SUIVI-000191',
+      contacts: [
+        { id: 'ct-1', lastName: 'Lambert', email: 'L.Lambert@Fournil-Caps.example', role: 'main' as const },
+        { id: 'ct-2', lastName: 'Garnier', email: 'A.Garnier@Fournil-Caps.example', role: 'site' as const },
+        { id: 'ct-3', lastName: 'Martin', email: 'C.Martin@Fournil-Caps.example', role: 'site' as const },
+      ],
+    };
+    const address = (id: string) => CAPS.contacts.find((c) => c.id === id)!.email;
+    const suppress = (email: string) =>
+      addSuppression(
+        p.deps.db,
+        {
+          channel: 'email',
+          address: email,
+          reason: 'complaint',
+          messageId: 'set-up',
+          projectRef: CAPS.orderNumber,
+          agency: CAPS.agency,
+          expiresAt: null,
+        },
+        p.deps.now(),
+      );
+    const post = (payload: Record<string, unknown>) =>
+      p.request(p.adminKey, {
+        method: 'POST',
+        url: '/v1/messages',
+        payload: { projectRef: CAPS.orderNumber, template: 'accuse-reception', ...payload },
+      });
+
+    beforeAll(async () => {
+      const put = await p.request(p.adminKey, {
+        method: 'PUT',
+        url: `/v1/projects/${CAPS.orderNumber}`,
+        payload: CAPS,
+      });
+      expect(put.statusCode, put.body).toBe(201);
+    });
+
+    it('refuses a mail to a contact whose address the order writes with capitals, and to a suppressed address given by hand', async () => {
+      await suppress(address('ct-1'));
+      const refused = await post({ recipients: { to: [{ contactId: 'ct-1' }] } });
+      expect(refused.statusCode, refused.body).toBe(422);
+      expect(refused.json().error.message).toContain('body.recipients.to.0: contact "ct-1" is suppressed since');
+
+      // An address that is no contact of the order (a colleague's) is looked up on its own.
+      await suppress('direction.ouest@operateur.example');
+      const byHand = await post({
+        recipients: { to: [{ contactId: 'ct-2' }], cc: [{ email: 'Direction.Ouest@operateur.example' }] },
+      });
+      expect(byHand.statusCode, byHand.body).toBe(422);
+      expect(byHand.json().error.details[0].path).toBe('body.recipients.cc.0');
+      expect((await post({ recipients: { to: [{ contactId: 'ct-2' }] } })).statusCode).toBe(201);
+    });
+
+    it('fails a scheduled mail whose recipient was suppressed since, and leaves a suppressed copy recipient out', async () => {
+      const sendAt = new Date(p.deps.now().getTime() + 4_000).toISOString();
+      const withCopy = await post({ recipients: { to: [{ contactId: 'ct-2' }], cc: [{ contactId: 'ct-3' }] }, sendAt });
+      const toCopy = await post({ recipients: { to: [{ contactId: 'ct-3' }] }, sendAt });
+      expect(withCopy.statusCode, withCopy.body).toBe(201);
+      expect(toCopy.statusCode, toCopy.body).toBe(201);
+      await suppress(address('ct-3'));
+
+      await p.waitForStatus(toCopy.json().id, ['failed'], 20_000);
+      const failed = (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${toCopy.json().id}` })).json();
+      expect(failed.lastError).toBe('recipient suppressed (complaint) before sending');
+
+      await p.waitForStatus(withCopy.json().id, ['sent'], 20_000);
+      const received = p.smtp.received.find((r) => r.mail.headers.get('x-jalon-message-id') === withCopy.json().id);
+      const recipients = received!.envelope.to.map((to: string) => to.toLowerCase());
+      expect(recipients).toContain(address('ct-2').toLowerCase());
+      expect(recipients).not.toContain(address('ct-3').toLowerCase());
+      expect(p.smtp.received.some((r) => r.mail.headers.get('x-jalon-message-id') === toCopy.json().id)).toBe(false);
+    });
   });
 });
