@@ -12,6 +12,7 @@ import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
 import { SURVEY_TEMPLATES } from '../surveys/ratings.js';
 import { HEARD } from './lifecycle.js';
 import { type RecipientPolicy, type Resolved, resolveRecipients } from './recipients.js';
+import type { Known } from './context.js';
 import type { RecipientRef } from './schema.js';
 
 /** What a message is made of before it is stored: its recipients and its rendered content. */
@@ -23,6 +24,8 @@ export interface ComposeInput {
   transliterate?: boolean | undefined;
   /** The visit the message belongs to: its notices carry the visit's calendar invitation. */
   interventionId?: string | null | undefined;
+  /** What the caller read with the order (./context.ts): not read again. */
+  known?: Known | undefined;
 }
 
 export interface Composed {
@@ -92,6 +95,19 @@ function assertSurveyRecipient(recipients: Resolved): void {
 
 const racProfileRow = rowMapper(racProfiles);
 
+/** A RAC's stored profile (a row of `rac_profiles`, by column name) as the signature reads it. */
+export function profileOf(raw: Record<string, unknown>): RacProfile {
+  const row = racProfileRow(raw) as typeof racProfiles.$inferSelect;
+  return {
+    displayName: row.displayName,
+    ...(row.title ? { title: row.title } : {}),
+    ...(row.phone ? { phone: row.phone } : {}),
+    ...(row.email ? { email: row.email } : {}),
+    ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
+    ...(row.gender ? { gender: row.gender } : {}),
+  };
+}
+
 export interface ComposerDeps {
   renderer: Renderer;
   settings: AgencySettingsService;
@@ -112,16 +128,7 @@ export function createComposer({ renderer, settings, policy, now }: ComposerDeps
       () => sql`select * from ${racProfiles} where ${racProfiles.id} = ${sql.placeholder('id')}`,
       { id: project.rac.id },
     );
-    if (!raw) return undefined;
-    const row = racProfileRow(raw) as typeof racProfiles.$inferSelect;
-    return {
-      displayName: row.displayName,
-      ...(row.title ? { title: row.title } : {}),
-      ...(row.phone ? { phone: row.phone } : {}),
-      ...(row.email ? { email: row.email } : {}),
-      ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
-      ...(row.gender ? { gender: row.gender } : {}),
-    };
+    return raw ? profileOf(raw) : undefined;
   }
 
   function template(key: string) {
@@ -136,7 +143,7 @@ export function createComposer({ renderer, settings, policy, now }: ComposerDeps
     const siteRef = siteOfMessage(project, milestone, input.data);
     const recipients = resolveRecipients(project, channel, input.recipients, { siteRef, audience, policy });
     if (SURVEY_TEMPLATES.includes(input.template)) assertSurveyRecipient(recipients);
-    const profile = await racProfile(tx, project);
+    const profile = input.known ? input.known.profile : await racProfile(tx, project);
     const invitation =
       channel === 'email' && input.interventionId
         ? {

@@ -82,7 +82,7 @@ export function createOperations({ composer, now }: { composer: Composer; now: (
     });
     const timing = await composer.sendingTime(tx, project, channel, checkSendAt(input.sendAt), siteOf(input.data));
     const columns = content(rendered);
-    const blocked = await blockedRecipients(tx, channel, recipients, now());
+    const blocked = await blockedRecipients(tx, channel, recipients, now(), input.known?.suppressions);
     // A caller is told at once; what an automation or a visit prepares waits, held, for a person.
     if (blocked.length > 0 && (provenance.origin ?? 'api') === 'api') throw suppressedError(blocked, namer(project));
     const hold = holdOf(blocked, input.draft !== true);

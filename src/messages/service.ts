@@ -11,6 +11,7 @@ import type { Project } from '../projects/schema.js';
 import type { Producer } from '../queue/producer.js';
 import type { Renderer } from '../render/index.js';
 import { createComposer } from './compose.js';
+import { loadMessageContext } from './context.js';
 import { findMessage, type MessageRow, move } from './moves.js';
 import { createOperations } from './operations.js';
 import { createQueueMirror } from './queueing.js';
@@ -36,6 +37,8 @@ export const actorOf = (caller: Caller, project: Project): Actor => ({
   name: caller.name,
   onBehalfOf: caller.role === 'rac' ? undefined : project.rac.id,
 });
+
+const orderNotFound = (ref: string) => new AppError('not_found', 404, `body.projectRef: project ${ref} not found`);
 
 /** The message changed since the caller read it: 412, with what it is now. */
 function stale(row: MessageRow, expected: number): AppError {
@@ -67,7 +70,7 @@ export function createMessages(deps: MessagesDeps) {
 
   async function scopedProject(ref: string, caller: Caller): Promise<Project> {
     const project = await loadProject(db, ref);
-    if (!project) throw new AppError('not_found', 404, `body.projectRef: project ${ref} not found`);
+    if (!project) throw orderNotFound(ref);
     assertProjectScope(caller, project);
     return project;
   }
@@ -112,14 +115,18 @@ export function createMessages(deps: MessagesDeps) {
 
   return {
     async create(input: CreateMessage, caller: Caller): Promise<MessageView> {
-      const project = await scopedProject(input.projectRef, caller);
+      const milestone = MILESTONE_TEMPLATES.has(input.template);
+      const context = await loadMessageContext(db, input.projectRef, milestone ? input.template : undefined, now());
+      if (!context) throw orderNotFound(input.projectRef);
+      const { project, known } = context;
+      assertProjectScope(caller, project);
       const actor = actorOf(caller, project);
       const replaced: MessageRow[] = [];
       const prepare = (tx: DbOrTx) =>
-        ops.prepare(tx, project, { ...input, blocks: input.blocks ?? {}, data: input.data ?? {} }, actor);
+        ops.prepare(tx, project, { ...input, blocks: input.blocks ?? {}, data: input.data ?? {}, known }, actor);
       const drafts = (tx: DbOrTx) =>
         ops.find(tx, { projectRef: project.ref, template: input.template, status: 'draft' });
-      const pending = MILESTONE_TEMPLATES.has(input.template) ? await drafts(db) : [];
+      const pending = context.drafts;
       if (pending.length > 0 && !input.replaceDraft) {
         const [first] = pending;
         throw new AppError(

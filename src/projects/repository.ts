@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { rowMapper, runCompiled } from '../db/compiled.js';
 import { contacts, milestones, projects, sites } from '../db/schema.js';
@@ -38,7 +38,7 @@ interface MilestoneJson {
 
 // Qualified by hand: drizzle writes a column of the only table unqualified, which inside
 // these subqueries would name the sites' own `ref`.
-const orderRef = sql.raw('"projects"."ref"');
+export const orderRef = sql.raw('"projects"."ref"');
 
 // The order with its contacts, sites and milestones in one statement: every message created,
 // rendered or re-rendered reads its order, so this is one round trip instead of four.
@@ -58,22 +58,37 @@ const projectRow = rowMapper(projects);
 
 /** Every message created or re-rendered reads its order: compiled once (../db/compiled.ts). */
 export async function loadProject(db: DbOrTx, ref: string, lock = false): Promise<Project | undefined> {
+  return (await loadProjectWith(db, { key: lock ? 'loadProject|lock' : 'loadProject', lock }, ref))?.project;
+}
+
+/**
+ * The order's statement with more columns read beside it (`columns`, named with `as`), so that
+ * what a caller needs with the order costs no round trip of its own; `raw` holds them.
+ * `key` names the statement's shape (../db/compiled.ts).
+ */
+export async function loadProjectWith(
+  db: DbOrTx,
+  shape: { key: string; lock?: boolean; columns?: () => SQL },
+  ref: string,
+  values: Record<string, unknown> = {},
+): Promise<{ project: Project; raw: Record<string, unknown> } | undefined> {
+  const { lock = false, columns } = shape;
   const [raw] = await runCompiled(
     db,
-    lock ? 'loadProject|lock' : 'loadProject',
+    shape.key,
     () => sql`select ${projects}.*, ${contactsJson} as contact_rows, ${sitesJson} as site_rows,
-        ${milestonesJson} as milestone_rows
+        ${milestonesJson} as milestone_rows${columns ? sql`, ${columns()}` : sql``}
       from ${projects} where ${orderRef} = ${sql.placeholder('ref')}${lock ? sql` for update of ${projects}` : sql``}`,
-    { ref },
+    { ...values, ref },
   );
-  const found = raw && {
-    row: projectRow(raw) as typeof projects.$inferSelect,
-    contactRows: raw.contact_rows as ContactJson[],
-    siteRows: raw.site_rows as SiteJson[],
-    milestoneRows: raw.milestone_rows as MilestoneJson[],
-  };
-  if (!found) return undefined;
-  const { row, contactRows, siteRows, milestoneRows } = found;
+  return raw && { project: toProject(raw), raw };
+}
+
+function toProject(raw: Record<string, unknown>): Project {
+  const row = projectRow(raw) as typeof projects.$inferSelect;
+  const contactRows = raw.contact_rows as ContactJson[];
+  const siteRows = raw.site_rows as SiteJson[];
+  const milestoneRows = raw.milestone_rows as MilestoneJson[];
   const milestoneMap: Milestones = {};
   for (const m of milestoneRows) {
     milestoneMap[m.code as MilestoneCode] = defined({ planned: m.planned ?? undefined, actual: m.actual ?? undefined });
