@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgencySettings, reminderPolicy } from '../../src/agencies/settings.js';
+import { isHoliday } from '../../src/interventions/holidays.js';
 import { isSmsAllowedAt } from '../../src/interventions/sms-hours.js';
 import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 import { expectAccessible, percentile, screenshots, signInThroughConsole } from '../helpers/console.js';
@@ -343,7 +344,13 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/projects/${SMALL}`);
     await page.getByRole('button', { name: 'Planifier une visite' }).click();
     const dialog = page.getByRole('dialog');
-    const day = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+    // The reminder goes the eve of the visit, unless that is a weekend day or a holiday: a visit
+    // whose eve and day are working days, moved by one day, moves its reminder by one day.
+    const postalCode = loadFixture(SMALL).sites[0]?.postalCode;
+    const working = (d: DateTime) => d.weekday <= 5 && !isHoliday(d, postalCode);
+    let visitDay = DateTime.now().setZone('Europe/Paris').startOf('day').plus({ days: 10 });
+    while (!working(visitDay.minus({ days: 1 })) || !working(visitDay)) visitDay = visitDay.plus({ days: 1 });
+    const day = visitDay.toISODate()!;
     await dialog.getByLabel('Jour').fill(day);
     await dialog.getByLabel('Arrivée entre').fill('09:00');
     await dialog.getByLabel('et', { exact: true }).fill('13:00');
@@ -364,7 +371,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await expectAccessible(page, 'visits');
 
     await visits.getByRole('button', { name: 'Déplacer' }).click();
-    const moved = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    const moved = visitDay.plus({ days: 1 }).toISODate()!;
     await page.getByRole('dialog').getByLabel('Jour').fill(moved);
     await page.getByRole('dialog').getByRole('button', { name: 'Déplacer la visite' }).click();
     await expect.poll(reminder, { timeout: 10_000 }).toBe(first + 86_400_000);
