@@ -11,6 +11,7 @@ import { messages, type Recipient } from '../src/db/schema.js';
 import type { Deps } from '../src/deps.js';
 import type { Caller } from '../src/keys/service.js';
 import { findMessage, move } from '../src/messages/moves.js';
+import { loadMessageContext } from '../src/messages/context.js';
 import { loadProject } from '../src/projects/repository.js';
 import { startWorkers, type Workers } from '../workers/index.js';
 import { type BenchEnvironment, benchEnvironment, FIXTURE, FROM, REDIS_URL, TEMPLATE } from './environment.js';
@@ -454,7 +455,12 @@ async function operations(ctx: Context): Promise<Operation[]> {
   const actor = { name: 'bench' };
   const steps: [string, string, (id: string) => Promise<unknown>][] = [
     ['keys.authenticate (every request)', '1', () => keys.authenticate(ctx.key)],
-    ['loadProject (create)', '4', () => loadProject(db, FIXTURE)],
+    ['loadProject (the order, one statement)', '1', () => loadProject(db, FIXTURE)],
+    [
+      'loadMessageContext (create: the order, RAC profile, suppressions, drafts)',
+      '1',
+      () => loadMessageContext(db, FIXTURE, TEMPLATE, new Date()),
+    ],
     ['renderer.render (create)', '0', async () => renderer.render(TEMPLATE, { project, ...input })],
     ['findMessage, whole row (delivery)', '1', (id) => findMessage(db, id)],
     [
