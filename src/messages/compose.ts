@@ -2,7 +2,7 @@ import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
 import { reminderPolicy, type AgencySettingsService } from '../agencies/settings.js';
 import type { DbOrTx } from '../db/client.js';
-import { rowMapper, runCompiled } from '../db/compiled.js';
+import { runCompiled } from '../db/compiled.js';
 import { messages, racProfiles } from '../db/schema.js';
 import { AppError, invalid } from '../errors.js';
 import { earliestAllowedAtOrAfter } from '../interventions/calendar.js';
@@ -11,6 +11,7 @@ import type { Project } from '../projects/schema.js';
 import type { RacProfile, Renderer, RenderResult } from '../render/index.js';
 import { SURVEY_TEMPLATES } from '../surveys/ratings.js';
 import { HEARD } from './lifecycle.js';
+import { signatureOfColumns } from '../racs/profile.js';
 import { type RecipientPolicy, type Resolved, resolveRecipients } from './recipients.js';
 import type { Known } from './context.js';
 import type { RecipientRef } from './schema.js';
@@ -93,21 +94,6 @@ function assertSurveyRecipient(recipients: Resolved): void {
   ]);
 }
 
-const racProfileRow = rowMapper(racProfiles);
-
-/** A RAC's stored profile (a row of `rac_profiles`, by column name) as the signature reads it. */
-export function profileOf(raw: Record<string, unknown>): RacProfile {
-  const row = racProfileRow(raw) as typeof racProfiles.$inferSelect;
-  return {
-    displayName: row.displayName,
-    ...(row.title ? { title: row.title } : {}),
-    ...(row.phone ? { phone: row.phone } : {}),
-    ...(row.email ? { email: row.email } : {}),
-    ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
-    ...(row.gender ? { gender: row.gender } : {}),
-  };
-}
-
 export interface ComposerDeps {
   renderer: Renderer;
   settings: AgencySettingsService;
@@ -128,7 +114,7 @@ export function createComposer({ renderer, settings, policy, now }: ComposerDeps
       () => sql`select * from ${racProfiles} where ${racProfiles.id} = ${sql.placeholder('id')}`,
       { id: project.rac.id },
     );
-    return raw ? profileOf(raw) : undefined;
+    return raw ? signatureOfColumns(raw) : undefined;
   }
 
   function template(key: string) {

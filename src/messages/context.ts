@@ -3,9 +3,9 @@ import type { DbOrTx } from '../db/client.js';
 import { contacts, messages, racProfiles } from '../db/schema.js';
 import { loadProjectWith, orderRef } from '../projects/repository.js';
 import type { Project } from '../projects/schema.js';
+import { signatureOfColumns } from '../racs/profile.js';
 import type { RacProfile } from '../render/index.js';
 import { activeAmong, type KnownSuppressions, knownSuppressions } from '../suppressions/store.js';
-import { profileOf } from './compose.js';
 
 /** What creating a message has read with its order, so that composing it reads nothing again. */
 export interface Known {
@@ -64,7 +64,7 @@ export async function loadMessageContext(
   return {
     project,
     known: {
-      profile: profileRow ? profileOf(profileRow) : undefined,
+      profile: profileRow ? signatureOfColumns(profileRow) : undefined,
       suppressions: knownSuppressions(raw.suppression_rows as Record<string, unknown>[], addresses),
     },
     drafts: raw.draft_rows as MessageContext['drafts'],

@@ -7,6 +7,7 @@ import { inAgency } from '../keys/scope.js';
 import type { Caller } from '../keys/service.js';
 import { PENDING } from '../messages/lifecycle.js';
 import { racProfileSchema } from '../render/index.js';
+import { signatureOf } from './profile.js';
 
 /**
  * How a RAC signs: stored once, used by every message of their orders. The renderer's own
@@ -27,12 +28,7 @@ function view(row: Row) {
   return {
     id: row.id,
     agency: row.agency,
-    displayName: row.displayName,
-    ...(row.title ? { title: row.title } : {}),
-    ...(row.phone ? { phone: row.phone } : {}),
-    ...(row.email ? { email: row.email } : {}),
-    ...(row.photoUrl ? { photoUrl: row.photoUrl } : {}),
-    ...(row.gender ? { gender: row.gender } : {}),
+    ...signatureOf(row),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
