@@ -8,6 +8,7 @@ import {
   warnLaptopSettings,
 } from './boot.js';
 import { listenUrl } from './config.js';
+import { closeHttp } from './http/close.js';
 import { startWorkers } from '../workers/index.js';
 
 // `npm start`: the API and the workers in one process (the only way with the embedded database).
@@ -24,7 +25,7 @@ deps.logger.info(
   'Jalon is ready (API and workers)',
 );
 closeGracefully(deps, async () => {
-  await app.close();
+  await closeHttp(app);
   await workers.close();
   await deps.close();
 });

@@ -1,4 +1,5 @@
 import { buildApp } from './app.js';
+import { closeHttp } from './http/close.js';
 import {
   announceBootstrapKey,
   checkRedis,
@@ -19,6 +20,6 @@ const app = await buildApp(deps);
 await app.listen({ port: config.PORT, host: config.HOST });
 deps.logger.info({ database: deps.database.kind }, 'Jalon API is ready');
 closeGracefully(deps, async () => {
-  await app.close();
+  await closeHttp(app);
   await deps.close();
 });
