@@ -450,6 +450,58 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     }
   });
 
+  it('« Envoyer maintenant » sends now a message scheduled for later', async () => {
+    const settingsUrl = '/v1/agencies/AERM/settings';
+    const kept = (await p.request(p.adminKey, { method: 'GET', url: settingsUrl })).json() as AgencySettings;
+    const wholeDay = { ...kept, reminders: { ...kept.reminders, smsHours: { start: '00:00', end: '23:59' } } };
+    expect((await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: wholeDay })).statusCode).toBe(200);
+    try {
+      const site = loadFixture(SMALL).sites[0]!;
+      const start = DateTime.now().setZone('Europe/Paris').plus({ days: 5 }).set({ hour: 10, minute: 0 });
+      const created = await p.request(p.adminKey, {
+        method: 'POST',
+        url: '/v1/messages',
+        payload: {
+          projectRef: SMALL,
+          template: 'rappel-intervention',
+          sendAt: start.minus({ days: 2 }).toISO(),
+          data: {
+            siteRef: site.ref,
+            kind: 'access',
+            windowStart: start.toISO(),
+            windowEnd: start.plus({ hours: 4 }).toISO(),
+          },
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const { id, sendAt } = created.json() as { id: string; sendAt: string };
+      expect(Date.parse(sendAt)).toBeGreaterThan(Date.now() + 86_400_000);
+
+      const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/messages/${id}`);
+      await expect.poll(() => page.getByTestId('sms-body').textContent(), { timeout: 10_000 }).toMatch(/\S/);
+      const before = p.twilio.accepted.length;
+      await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
+      // Sunday or a public holiday: the SMS rules hold it whatever the hours, until the next allowed time.
+      const sendsNow = isSmsAllowedAt(DateTime.now(), site.postalCode, reminderPolicy(wholeDay));
+      const expected = sendsNow ? 'Le message part maintenant.' : 'Programmé pour le';
+      await expect
+        .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
+        .toContainEqual(expect.stringContaining(expected));
+      const stored = (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${id}` })).json() as {
+        sendAt: string;
+      };
+      expect(Date.parse(stored.sendAt)).toBeLessThan(Date.parse(sendAt));
+      if (sendsNow) {
+        const [sms] = (await p.twilio.waitFor(before + 1)).slice(before);
+        expect(sms!.params.Body).toBe(await page.getByTestId('sms-body').textContent());
+        await p.waitForStatus(id, ['sent', 'delivered']);
+      }
+      await context.close();
+    } finally {
+      await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: kept });
+    }
+  });
+
   it('the planner reads the agency’s week day by day, moves, cancels and books visits; the RAC sees her week', async () => {
     // Three days ahead, Paris time: inside the agenda's first week whatever the day of the run.
     const day = DateTime.now().setZone('Europe/Paris').plus({ days: 3 }).startOf('day');

@@ -205,7 +205,14 @@ function Editor({
   const act = async (action: 'send' | 'schedule' | 'draft' | 'save' | 'cancel') => {
     setBusy(true);
     setOutcome(null);
-    const sendAt = action === 'schedule' ? parisInstant(when.day, when.time) : undefined;
+    // « Envoyer maintenant » means now, also for a message drafted or scheduled for later.
+    const later = message !== undefined && Date.parse(message.sendAt) > Date.now();
+    const sendAt =
+      action === 'schedule'
+        ? parisInstant(when.day, when.time)
+        : action === 'send' && later
+          ? new Date().toISOString()
+          : undefined;
     try {
       if (!message) {
         const created = await post<MessageView>('/v1/messages', {
@@ -219,31 +226,32 @@ function Editor({
         navigate(`/app/messages/${created.id}`);
         return;
       }
-      let revision = message.revision;
       const path = `/v1/messages/${encodeURIComponent(message.id)}`;
       const changed = detail.data!.blocks.some((b) => (blocks[b.name] ?? '') !== (message.blocks[b.name] ?? b.default));
+      const goesAt = (at: string) =>
+        Date.parse(at) > Date.now() + 60_000
+          ? `Programmé pour le ${formatDateTime(at)}.`
+          : 'Le message part maintenant.';
       if (action === 'cancel') {
-        await post(`${path}/cancel`, {}, revisionHeader(revision));
+        await post(`${path}/cancel`, {}, revisionHeader(message.revision));
         setOutcome({ kind: 'success', text: 'Message annulé.' });
       } else {
+        let current = message;
         if (changed || sendAt) {
           const saved = await call<MessageView>(
             'PATCH',
             path,
             { blocks, ...(sendAt ? { sendAt } : {}) },
-            revisionHeader(revision),
+            revisionHeader(current.revision),
           );
-          revision = saved.data.revision;
+          current = saved.data;
         }
-        if (action === 'send' || (action === 'schedule' && message.status === 'draft')) {
-          const sent = await post<MessageView>(`${path}/send`, undefined, revisionHeader(revision));
-          setOutcome({
-            kind: 'success',
-            text:
-              Date.parse(sent.sendAt) > Date.now() + 60_000
-                ? `Programmé pour le ${formatDateTime(sent.sendAt)}.`
-                : 'Le message part maintenant.',
-          });
+        if (current.status === 'draft' && (action === 'send' || action === 'schedule')) {
+          const sent = await post<MessageView>(`${path}/send`, undefined, revisionHeader(current.revision));
+          setOutcome({ kind: 'success', text: goesAt(sent.sendAt) });
+        } else if (action === 'send') {
+          // A scheduled message goes at its new time (now, or when SMS may next go): nothing more to ask.
+          setOutcome({ kind: 'success', text: goesAt(current.sendAt) });
         } else {
           setOutcome({
             kind: 'success',
