@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { DateTime } from 'luxon';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgencySettings, reminderPolicy } from '../../src/agencies/settings.js';
 import { isHoliday } from '../../src/interventions/holidays.js';
@@ -380,34 +380,60 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
     await context.close();
   });
 
-  it('a RAC opens a visit’s SMS reminder, reads its encoding and segments, sends it now, and the order shows it', async () => {
-    // Whole-day SMS hours, so that « send now » is not held until morning whenever the test runs.
+  /**
+   * Runs `work` with SMS allowed all day in the agency, so that « send now » is not held until
+   * morning whenever the test runs; `sendsNow` is false on a Sunday or a public holiday, when the
+   * SMS rules hold it whatever the hours.
+   */
+  async function withSmsAllDay(work: (sendsNow: boolean) => Promise<void>) {
     const settingsUrl = '/v1/agencies/AERM/settings';
     const kept = (await p.request(p.adminKey, { method: 'GET', url: settingsUrl })).json() as AgencySettings;
     const wholeDay = { ...kept, reminders: { ...kept.reminders, smsHours: { start: '00:00', end: '23:59' } } };
     const set = await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: wholeDay });
     expect(set.statusCode, set.body).toBe(200);
     try {
-      const site = loadFixture(SMALL).sites[0]!;
-      const start = DateTime.now().setZone('Europe/Paris').plus({ days: 4 }).set({ hour: 14, minute: 0 });
-      const created = await p.request(p.adminKey, {
-        method: 'POST',
-        url: '/v1/messages',
-        payload: {
-          projectRef: SMALL,
-          template: 'rappel-intervention',
-          draft: true,
-          data: {
-            siteRef: site.ref,
-            kind: 'access',
-            windowStart: start.toISO(),
-            windowEnd: start.plus({ hours: 4 }).toISO(),
-          },
-        },
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const { id } = created.json() as { id: string };
+      const { postalCode } = loadFixture(SMALL).sites[0]!;
+      await work(isSmsAllowedAt(DateTime.now(), postalCode, reminderPolicy(wholeDay)));
+    } finally {
+      await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: kept });
+    }
+  }
 
+  /** An SMS reminder of a visit `days` ahead at 14:00 (Paris) to SMALL's first site; `timing`: draft or sendAt. */
+  async function visitReminder(days: number, timing: (start: DateTime) => Record<string, unknown>) {
+    const site = loadFixture(SMALL).sites[0]!;
+    const start = DateTime.now().setZone('Europe/Paris').plus({ days }).set({ hour: 14, minute: 0 });
+    const created = await p.request(p.adminKey, {
+      method: 'POST',
+      url: '/v1/messages',
+      payload: {
+        projectRef: SMALL,
+        template: 'rappel-intervention',
+        ...timing(start),
+        data: {
+          siteRef: site.ref,
+          kind: 'access',
+          windowStart: start.toISO(),
+          windowEnd: start.plus({ hours: 4 }).toISO(),
+        },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    return created.json() as { id: string; sendAt: string };
+  }
+
+  /** Clicks « Envoyer maintenant » and waits for the console to say the message goes now (or when SMS may next go). */
+  async function sendNow(page: Page, sendsNow: boolean) {
+    await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
+    const expected = sendsNow ? 'Le message part maintenant.' : 'Programmé pour le';
+    await expect
+      .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
+      .toContainEqual(expect.stringContaining(expected));
+  }
+
+  it('a RAC opens a visit’s SMS reminder, reads its encoding and segments, sends it now, and the order shows it', async () => {
+    await withSmsAllDay(async (sendsNow) => {
+      const { id } = await visitReminder(4, () => ({ draft: true }));
       const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/projects/${SMALL}`);
       await page.getByTestId('timeline').locator(`a[href$="/app/messages/${id}"]`).first().click();
       await page.waitForURL(`**/app/messages/${id}`);
@@ -422,13 +448,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
       await screenshots(page, 'compose-sms');
 
       const before = p.twilio.accepted.length;
-      await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
-      // Sunday or a public holiday: the SMS rules hold it whatever the hours.
-      const sendsNow = isSmsAllowedAt(DateTime.now(), site.postalCode, reminderPolicy(wholeDay));
-      const expected = sendsNow ? 'Le message part maintenant.' : 'Programmé pour le';
-      await expect
-        .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
-        .toContainEqual(expect.stringContaining(expected));
+      await sendNow(page, sendsNow);
       if (sendsNow) {
         const [sms] = (await p.twilio.waitFor(before + 1)).slice(before);
         expect(sms!.params.Body).toBe(shownBody);
@@ -445,48 +465,17 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
         await page.keyboard.press('Escape');
       }
       await context.close();
-    } finally {
-      await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: kept });
-    }
+    });
   });
 
   it('« Envoyer maintenant » sends now a message scheduled for later', async () => {
-    const settingsUrl = '/v1/agencies/AERM/settings';
-    const kept = (await p.request(p.adminKey, { method: 'GET', url: settingsUrl })).json() as AgencySettings;
-    const wholeDay = { ...kept, reminders: { ...kept.reminders, smsHours: { start: '00:00', end: '23:59' } } };
-    expect((await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: wholeDay })).statusCode).toBe(200);
-    try {
-      const site = loadFixture(SMALL).sites[0]!;
-      const start = DateTime.now().setZone('Europe/Paris').plus({ days: 5 }).set({ hour: 10, minute: 0 });
-      const created = await p.request(p.adminKey, {
-        method: 'POST',
-        url: '/v1/messages',
-        payload: {
-          projectRef: SMALL,
-          template: 'rappel-intervention',
-          sendAt: start.minus({ days: 2 }).toISO(),
-          data: {
-            siteRef: site.ref,
-            kind: 'access',
-            windowStart: start.toISO(),
-            windowEnd: start.plus({ hours: 4 }).toISO(),
-          },
-        },
-      });
-      expect(created.statusCode, created.body).toBe(201);
-      const { id, sendAt } = created.json() as { id: string; sendAt: string };
+    await withSmsAllDay(async (sendsNow) => {
+      const { id, sendAt } = await visitReminder(5, (start) => ({ sendAt: start.minus({ days: 2 }).toISO() }));
       expect(Date.parse(sendAt)).toBeGreaterThan(Date.now() + 86_400_000);
-
       const { context, page } = await signInThroughConsole(browser, base, p.smtp, LEA, `/app/messages/${id}`);
       await expect.poll(() => page.getByTestId('sms-body').textContent(), { timeout: 10_000 }).toMatch(/\S/);
       const before = p.twilio.accepted.length;
-      await page.getByRole('button', { name: 'Envoyer maintenant' }).click();
-      // Sunday or a public holiday: the SMS rules hold it whatever the hours, until the next allowed time.
-      const sendsNow = isSmsAllowedAt(DateTime.now(), site.postalCode, reminderPolicy(wholeDay));
-      const expected = sendsNow ? 'Le message part maintenant.' : 'Programmé pour le';
-      await expect
-        .poll(() => page.locator('.alert').allTextContents(), { timeout: 10_000 })
-        .toContainEqual(expect.stringContaining(expected));
+      await sendNow(page, sendsNow);
       const stored = (await p.request(p.adminKey, { method: 'GET', url: `/v1/messages/${id}` })).json() as {
         sendAt: string;
       };
@@ -497,9 +486,7 @@ describe.skipIf(!available && !IN_CI)('the web console, in chromium, on postgres
         await p.waitForStatus(id, ['sent', 'delivered']);
       }
       await context.close();
-    } finally {
-      await p.request(p.adminKey, { method: 'PUT', url: settingsUrl, payload: kept });
-    }
+    });
   });
 
   it('the planner reads the agency’s week day by day, moves, cancels and books visits; the RAC sees her week', async () => {
