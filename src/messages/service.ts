@@ -38,8 +38,6 @@ export const actorOf = (caller: Caller, project: Project): Actor => ({
   onBehalfOf: caller.role === 'rac' ? undefined : project.rac.id,
 });
 
-const orderNotFound = (ref: string) => new AppError('not_found', 404, `body.projectRef: project ${ref} not found`);
-
 /** The message changed since the caller read it: 412, with what it is now. */
 function stale(row: MessageRow, expected: number): AppError {
   return new AppError(
@@ -68,12 +66,15 @@ export function createMessages(deps: MessagesDeps) {
     return { row, project };
   }
 
-  async function scopedProject(ref: string, caller: Caller): Promise<Project> {
-    const project = await loadProject(db, ref);
-    if (!project) throw orderNotFound(ref);
-    assertProjectScope(caller, project);
-    return project;
+  /** What was read of the order `ref`, if there is one and the caller may act on it. */
+  function scoped<T>(found: T | undefined, projectOf: (found: T) => Project, ref: string, caller: Caller): T {
+    if (!found) throw new AppError('not_found', 404, `body.projectRef: project ${ref} not found`);
+    assertProjectScope(caller, projectOf(found));
+    return found;
   }
+
+  const scopedProject = async (ref: string, caller: Caller): Promise<Project> =>
+    scoped(await loadProject(db, ref), (project) => project, ref, caller);
 
   /** A move refused by its revision guard is a 412; by its status, a 409 (from the operation). */
   async function guarded<T>(id: string, expected: number | undefined, work: () => Promise<T>): Promise<T> {
@@ -116,10 +117,13 @@ export function createMessages(deps: MessagesDeps) {
   return {
     async create(input: CreateMessage, caller: Caller): Promise<MessageView> {
       const milestone = MILESTONE_TEMPLATES.has(input.template);
-      const context = await loadMessageContext(db, input.projectRef, milestone ? input.template : undefined, now());
-      if (!context) throw orderNotFound(input.projectRef);
+      const context = scoped(
+        await loadMessageContext(db, input.projectRef, milestone ? input.template : undefined, now()),
+        (found) => found.project,
+        input.projectRef,
+        caller,
+      );
       const { project, known } = context;
-      assertProjectScope(caller, project);
       const actor = actorOf(caller, project);
       const replaced: MessageRow[] = [];
       const prepare = (tx: DbOrTx) =>

@@ -6,7 +6,6 @@ import {
   describeSuppression,
   type KnownSuppressions,
   knownKey,
-  normalise,
   type SuppressionRow,
 } from '../suppressions/store.js';
 
@@ -32,16 +31,22 @@ export async function blockedRecipients(
     ...recipients.to.map((r, i) => ({ path: `body.recipients.to.${i}`, recipient: r })),
     ...recipients.cc.map((r, i) => ({ path: `body.recipients.cc.${i}`, recipient: r })),
   ];
-  const answered = known && all.every((entry) => known.covered.has(knownKey(channel, entry.recipient.address)));
+  const keyOf = (address: string) => knownKey(channel, address);
+  const answered = known && all.every((entry) => known.covered.has(keyOf(entry.recipient.address)));
   const found = answered
     ? known.found
-    : await activeFor(
-        db,
-        channel,
-        all.map((entry) => entry.recipient.address),
-        now,
+    : new Map(
+        [
+          ...(
+            await activeFor(
+              db,
+              channel,
+              all.map((entry) => entry.recipient.address),
+              now,
+            )
+          ).values(),
+        ].map((row) => [keyOf(row.address), row]),
       );
-  const keyOf = (address: string) => (answered ? knownKey(channel, address) : normalise(channel, address));
   return all.flatMap((entry) => {
     const suppression = found.get(keyOf(entry.recipient.address));
     return suppression ? [{ ...entry, suppression }] : [];
